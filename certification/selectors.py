@@ -1,0 +1,142 @@
+"""Reads of the certification app, scoped to the user who asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from certification.models import (
+    Area,
+    CatalogueVersion,
+    Criterion,
+    CriterionItem,
+    Einrichtung,
+    Familienzentrum,
+    FamilienzentrumSite,
+    Kooperationspartner,
+    Membership,
+    MembershipRole,
+    Reviewer,
+    ThresholdRule,
+    Traeger,
+)
+
+
+@dataclass
+class UserRoles:
+    """What a signed-in user is, read once per request."""
+
+    is_office: bool = False
+    reviewer: Reviewer | None = None
+    leitung_site_ids: set[int] = field(default_factory=set)
+    traeger_ids: set[int] = field(default_factory=set)
+    acting_traeger_ids: set[int] = field(default_factory=set)
+    partner_ids: set[int] = field(default_factory=set)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.reviewer is not None and self.reviewer.is_active
+
+    @property
+    def is_leitung(self) -> bool:
+        return bool(self.leitung_site_ids)
+
+    @property
+    def is_traeger(self) -> bool:
+        return bool(self.traeger_ids)
+
+    @property
+    def is_partner(self) -> bool:
+        return bool(self.partner_ids)
+
+
+def roles_for(user) -> UserRoles:
+    if not user.is_authenticated:
+        return UserRoles()
+    cached = getattr(user, "_certification_roles", None)
+    if cached is not None:
+        return cached
+    roles = UserRoles(is_office=user.is_staff)
+    roles.reviewer = Reviewer.objects.filter(user=user).first()
+    for membership in Membership.objects.filter(user=user):
+        if membership.role == MembershipRole.LEITUNG:
+            roles.leitung_site_ids.add(membership.site_id)
+        elif membership.role == MembershipRole.TRAEGER:
+            roles.traeger_ids.add(membership.traeger_id)
+            if membership.can_act_as_leitung:
+                roles.acting_traeger_ids.add(membership.traeger_id)
+        elif membership.role == MembershipRole.PARTNER:
+            roles.partner_ids.add(membership.partner_id)
+    user._certification_roles = roles
+    return roles
+
+
+def _with_sites(queryset: QuerySet[Familienzentrum]) -> QuerySet[Familienzentrum]:
+    return queryset.select_related("traeger").prefetch_related(
+        Prefetch("site_links", queryset=FamilienzentrumSite.objects.select_related("site"))
+    )
+
+
+def familienzentren_for_user(user) -> QuerySet[Familienzentrum]:
+    """Familienzentren the user may see: the office all, a Leitung those
+    containing its site, Träger staff those of its Träger."""
+    roles = roles_for(user)
+    queryset = Familienzentrum.objects.all()
+    if not roles.is_office:
+        queryset = queryset.filter(
+            Q(site_links__site_id__in=roles.leitung_site_ids) | Q(traeger_id__in=roles.traeger_ids)
+        ).distinct()
+    return _with_sites(queryset).order_by("name")
+
+
+def familienzentren_led_by(user) -> QuerySet[Familienzentrum]:
+    """Familienzentren the user may act for as Leitung (its own sites, or a
+    Träger's sites where the Träger membership grants that)."""
+    roles = roles_for(user)
+    queryset = Familienzentrum.objects.filter(
+        Q(site_links__site_id__in=roles.leitung_site_ids) | Q(traeger_id__in=roles.acting_traeger_ids)
+    ).distinct()
+    return _with_sites(queryset).order_by("name")
+
+
+def sites_of_traeger_for_user(user) -> QuerySet[Einrichtung]:
+    roles = roles_for(user)
+    return (
+        Einrichtung.objects.filter(traeger_id__in=roles.traeger_ids)
+        .select_related("traeger", "familienzentrum_link__familienzentrum")
+        .order_by("traeger__name", "name")
+    )
+
+
+def traeger_for_user(user) -> QuerySet[Traeger]:
+    return Traeger.objects.filter(pk__in=roles_for(user).traeger_ids).order_by("name")
+
+
+def partners_for_user(user) -> QuerySet[Kooperationspartner]:
+    return Kooperationspartner.objects.filter(pk__in=roles_for(user).partner_ids).order_by("name")
+
+
+def catalogue_versions() -> QuerySet[CatalogueVersion]:
+    return CatalogueVersion.objects.annotate(criteria_count=Count("criteria")).order_by("-valid_from", "code")
+
+
+def catalogue_areas_with_criteria(catalogue: CatalogueVersion) -> list[Area]:
+    """The catalogue's areas with criteria and their items, in three queries
+    whatever the catalogue's size."""
+    criteria = Criterion.objects.order_by("order").prefetch_related(
+        Prefetch("items", queryset=CriterionItem.objects.order_by("order"))
+    )
+    return list(
+        Area.objects.filter(catalogue=catalogue)
+        .order_by("order")
+        .prefetch_related(Prefetch("criteria", queryset=criteria))
+    )
+
+
+def catalogue_rules(catalogue: CatalogueVersion) -> list[ThresholdRule]:
+    return list(
+        ThresholdRule.objects.filter(catalogue=catalogue)
+        .order_by("order")
+        .prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("order")))
+    )

@@ -1,0 +1,81 @@
+"""The pages that span apps: the signed-in start page and the health page."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from certification.selectors import (
+    familienzentren_for_user,
+    familienzentren_led_by,
+    partners_for_user,
+    roles_for,
+    sites_of_traeger_for_user,
+    traeger_for_user,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request):
+    roles = roles_for(request.user)
+    context = {"roles": roles}
+    if roles.is_leitung or roles.acting_traeger_ids:
+        context["led_familienzentren"] = familienzentren_led_by(request.user)
+    if roles.is_traeger:
+        context["traeger_list"] = traeger_for_user(request.user)
+        context["traeger_sites"] = sites_of_traeger_for_user(request.user)
+    if roles.is_partner:
+        context["partners"] = partners_for_user(request.user)
+    if roles.is_office:
+        context["all_familienzentren"] = familienzentren_for_user(request.user)
+    context["has_any_role"] = any(
+        [roles.is_leitung, roles.is_traeger, roles.is_partner, roles.is_reviewer, roles.is_office]
+    )
+    return render(request, "home.html", context)
+
+
+def _check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any failure means "down"; the log has the details, the page does not.
+        logger.exception("Health check: database unreachable")
+        return False, _("Verbindung fehlgeschlagen")
+    return True, connection.vendor
+
+
+def _check_broker() -> tuple[bool, str]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return True, _("kein Broker konfiguriert: Aufgaben laufen sofort im Webprozess")
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+    except Exception:
+        logger.exception("Health check: broker unreachable")
+        return False, _("Verbindung fehlgeschlagen")
+    return True, app.conf.broker_url.split("://", 1)[0]
+
+
+def health(request):
+    database_ok, database_detail = _check_database()
+    broker_ok, broker_detail = _check_broker()
+    healthy = database_ok and broker_ok
+    status = 200 if healthy else 503
+    checks = {
+        "database": {"ok": database_ok, "detail": database_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+    }
+    if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ok": healthy, "checks": checks}, status=status)
+    return render(request, "health.html", {"healthy": healthy, "checks": checks}, status=status)

@@ -1,0 +1,94 @@
+"""Shared fixtures: the personas every permission test talks about.
+
+alice leads the Familienzentrum `centre`; bob leads `other_centre`; tina is
+staff of centre's Träger, tom of the other Träger; paula works for a partner
+organisation; rita is a reviewer with no assignment; olga is office staff.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from certification.models import MembershipRole
+from tests.factories import (
+    FamilienzentrumFactory,
+    MembershipFactory,
+    PartnerFactory,
+    ReviewerFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_private(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def centre(db):
+    return FamilienzentrumFactory(name="Familienzentrum Purzelbaum")
+
+
+@pytest.fixture
+def other_centre(db):
+    return FamilienzentrumFactory(name="Familienzentrum Anderswo")
+
+
+def _site_of(centre):
+    return centre.site_links.first().site
+
+
+@pytest.fixture
+def alice(centre):
+    user = UserFactory(email="alice@example.org", full_name="Alice Leitung")
+    MembershipFactory(user=user, role=MembershipRole.LEITUNG, site=_site_of(centre))
+    return user
+
+
+@pytest.fixture
+def bob(other_centre):
+    user = UserFactory(email="bob@example.org", full_name="Bob Leitung")
+    MembershipFactory(user=user, role=MembershipRole.LEITUNG, site=_site_of(other_centre))
+    return user
+
+
+@pytest.fixture
+def tina(centre):
+    user = UserFactory(email="tina@example.org", full_name="Tina Träger")
+    MembershipFactory(user=user, role=MembershipRole.TRAEGER, traeger=centre.traeger)
+    return user
+
+
+@pytest.fixture
+def tom(other_centre):
+    user = UserFactory(email="tom@example.org", full_name="Tom Träger")
+    MembershipFactory(user=user, role=MembershipRole.TRAEGER, traeger=other_centre.traeger)
+    return user
+
+
+@pytest.fixture
+def partner_org(db):
+    return PartnerFactory(name="Erziehungsberatungsstelle Jülich")
+
+
+@pytest.fixture
+def paula(partner_org):
+    user = UserFactory(email="paula@example.org", full_name="Paula Partner")
+    MembershipFactory(user=user, role=MembershipRole.PARTNER, partner=partner_org)
+    return user
+
+
+@pytest.fixture
+def rita(db):
+    return ReviewerFactory(user=UserFactory(email="rita@example.org", full_name="Rita Gutachterin")).user
+
+
+@pytest.fixture
+def olga(db):
+    return UserFactory(email="olga@example.org", full_name="Olga Office", is_staff=True)
