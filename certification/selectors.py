@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from certification.models import (
     Area,
     CatalogueVersion,
     Criterion,
     CriterionItem,
+    CriterionLevel,
     Einrichtung,
     Familienzentrum,
     FamilienzentrumSite,
@@ -121,22 +122,37 @@ def catalogue_versions() -> QuerySet[CatalogueVersion]:
     return CatalogueVersion.objects.annotate(criteria_count=Count("criteria")).order_by("-valid_from", "code")
 
 
-def catalogue_areas_with_criteria(catalogue: CatalogueVersion) -> list[Area]:
-    """The catalogue's areas with criteria and their items, in three queries
-    whatever the catalogue's size."""
+def _with_area_totals(areas: QuerySet[Area]) -> QuerySet[Area]:
+    """Each area with its number of criteria (all, Basis, Aufbau) and points."""
+    return areas.annotate(
+        criteria_count=Count("criteria"),
+        basis_count=Count("criteria", filter=Q(criteria__level=CriterionLevel.BASIS)),
+        aufbau_count=Count("criteria", filter=Q(criteria__level=CriterionLevel.AUFBAU)),
+        points_total=Sum("criteria__points"),
+    ).order_by("order")
+
+
+def catalogue_areas(catalogue: CatalogueVersion) -> list[Area]:
+    """The catalogue's areas with their totals, without criteria, in one query."""
+    return list(_with_area_totals(Area.objects.filter(catalogue=catalogue)))
+
+
+def catalogue_areas_with_criteria(catalogue: CatalogueVersion, area_code: str | None = None) -> list[Area]:
+    """The catalogue's areas (or only the one with `area_code`) with their
+    totals, criteria and items, in three queries whatever the catalogue's size."""
     criteria = Criterion.objects.order_by("order").prefetch_related(
         Prefetch("items", queryset=CriterionItem.objects.order_by("order"))
     )
-    return list(
-        Area.objects.filter(catalogue=catalogue)
-        .order_by("order")
-        .prefetch_related(Prefetch("criteria", queryset=criteria))
-    )
+    areas = Area.objects.filter(catalogue=catalogue)
+    if area_code is not None:
+        areas = areas.filter(code=area_code)
+    return list(_with_area_totals(areas).prefetch_related(Prefetch("criteria", queryset=criteria)))
 
 
-def catalogue_rules(catalogue: CatalogueVersion) -> list[ThresholdRule]:
-    return list(
-        ThresholdRule.objects.filter(catalogue=catalogue)
-        .order_by("order")
-        .prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("order")))
-    )
+def catalogue_rules(catalogue: CatalogueVersion, area: Area | None = None) -> list[ThresholdRule]:
+    """The catalogue's threshold rules with their areas (two queries); with
+    `area`, only the rules that count that area."""
+    rules = ThresholdRule.objects.filter(catalogue=catalogue)
+    if area is not None:
+        rules = rules.filter(areas=area)
+    return list(rules.order_by("order").prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("order"))))

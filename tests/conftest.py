@@ -30,6 +30,14 @@ def _fast_and_private(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks_unless_services(request, settings):
+    """With CELERY_BROKER_URL set (the PostgreSQL run) tasks would go to Redis
+    where no worker listens; only tests marked `services` use the real worker."""
+    if request.node.get_closest_marker("services") is None:
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def centre(db):
     return FamilienzentrumFactory(name="Familienzentrum Purzelbaum")
@@ -92,3 +100,11 @@ def rita(db):
 @pytest.fixture
 def olga(db):
     return UserFactory(email="olga@example.org", full_name="Olga Office", is_staff=True)
+
+
+@pytest.fixture
+def catalogue(db):
+    """The shipped working catalogue, loaded through the real loader."""
+    from certification.catalogue_loader import SHIPPED_CATALOGUE, load_catalogue_file
+
+    return load_catalogue_file(SHIPPED_CATALOGUE).catalogue
