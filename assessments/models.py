@@ -1,1 +1,413 @@
+"""The certification cycle of one Familienzentrum: the assessment and its
+state machine, the answers, frozen submissions, reviewer verdicts, the site
+visit and the append-only event log."""
+
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from assessments import rules
+from certification.models import Area, CatalogueVersion, Criterion, Einrichtung, Familienzentrum, Guetesiegel
+
+
+class AssessmentKind(models.TextChoices):
+    FIRST = "first", _("Erstzertifizierung")
+    RECERTIFICATION = "recertification", _("Re-Zertifizierung")
+
+
+class AssessmentState(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    SUBMITTED = "submitted", _("eingereicht")
+    IN_REVIEW = "in_review", _("in Begutachtung")
+    CHANGES_REQUESTED = "changes_requested", _("Rückfragen offen")
+    RECOMMENDED = "recommended", _("zur Zertifizierung empfohlen")
+    CERTIFIED = "certified", _("zertifiziert")
+    NOT_CERTIFIED = "not_certified", _("nicht zertifiziert")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+OPEN_STATES = [
+    AssessmentState.DRAFT,
+    AssessmentState.SUBMITTED,
+    AssessmentState.IN_REVIEW,
+    AssessmentState.CHANGES_REQUESTED,
+    AssessmentState.RECOMMENDED,
+]
+# States in which the centre may change answers.
+EDITABLE_STATES = [AssessmentState.DRAFT, AssessmentState.CHANGES_REQUESTED]
+
+
+# Conditions of the transitions. They read the assessment's current data;
+# the services lock the row before asking, so the answer holds until commit.
+
+
+def ready_to_submit(assessment) -> bool:
+    from assessments.evaluation import readiness_problems
+
+    return not readiness_problems(assessment)
+
+
+def reviewer_without_tie(assessment) -> bool:
+    from assessments.evaluation import reviewer_conflict
+
+    return assessment.reviewer_id is not None and not reviewer_conflict(assessment)
+
+
+def has_open_query(assessment) -> bool:
+    submission = assessment.latest_submission
+    return submission is not None and submission.verdicts.filter(verdict=Verdict.QUERIED).exclude(comment="").exists()
+
+
+def every_query_answered(assessment) -> bool:
+    submission = assessment.latest_submission
+    return submission is not None and not submission.verdicts.filter(verdict=Verdict.QUERIED, reply="").exists()
+
+
+def all_accepted_and_visited(assessment) -> bool:
+    from assessments.evaluation import review_problems
+
+    return not review_problems(assessment)
+
+
+class Assessment(ConcurrentTransitionMixin, models.Model):
+    familienzentrum = models.ForeignKey(
+        Familienzentrum, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("Familienzentrum")
+    )
+    catalogue = models.ForeignKey(
+        CatalogueVersion, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("Katalogversion")
+    )
+    kind = models.CharField(_("Verfahren"), max_length=20, choices=AssessmentKind.choices)
+    review_period_start = models.DateField(_("Prüfzeitraum von"))
+    review_period_end = models.DateField(_("Prüfzeitraum bis"))
+    profile_areas = models.ManyToManyField(
+        Area, related_name="+", blank=True, verbose_name=_("gewählte Profilbereiche")
+    )
+    state = FSMField(
+        _("Status"), default=AssessmentState.DRAFT, choices=AssessmentState.choices, protected=True, max_length=20
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Gutachter:in"),
+    )
+    second_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Zweitgutachter:in"),
+    )
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("empfohlen von"),
+    )
+    seal = models.OneToOneField(
+        Guetesiegel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessment",
+        verbose_name=_("Gütesiegel"),
+    )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vorherige Zertifizierung"),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Selbstbewertung")
+        verbose_name_plural = _("Selbstbewertungen")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open cycle per Familienzentrum; the database enforces it so
+            # that two simultaneous "start" clicks cannot both succeed.
+            models.UniqueConstraint(
+                fields=["familienzentrum"],
+                condition=Q(state__in=OPEN_STATES),
+                name="one_open_assessment_per_familienzentrum",
+                violation_error_message=_("Für dieses Familienzentrum läuft bereits eine Selbstbewertung."),
+            ),
+            models.CheckConstraint(
+                condition=Q(review_period_end__gte=models.F("review_period_start")),
+                name="review_period_ordered",
+                violation_error_message=_("Der Prüfzeitraum endet vor seinem Beginn."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.familienzentrum} – {self.get_kind_display()} ({self.get_state_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def latest_submission(self):
+        return self.submissions.order_by("-number").first()
+
+    # The transitions stay thin: the services in assessments.services lock,
+    # check, call one of these, save and record the event.
+
+    @transition(
+        field=state,
+        source=AssessmentState.DRAFT,
+        target=AssessmentState.SUBMITTED,
+        conditions=[ready_to_submit],
+        permission=lambda instance, user: rules.can_edit(user, instance),
+    )
+    def submit(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.SUBMITTED,
+        target=AssessmentState.IN_REVIEW,
+        conditions=[reviewer_without_tie],
+        permission=lambda instance, user: rules.is_office(user),
+    )
+    def assign(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.IN_REVIEW,
+        target=AssessmentState.CHANGES_REQUESTED,
+        conditions=[has_open_query],
+        permission=lambda instance, user: rules.can_review(user, instance),
+    )
+    def request_changes(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.CHANGES_REQUESTED,
+        target=AssessmentState.IN_REVIEW,
+        conditions=[every_query_answered],
+        permission=lambda instance, user: rules.can_edit(user, instance),
+    )
+    def resubmit(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.IN_REVIEW,
+        target=AssessmentState.RECOMMENDED,
+        conditions=[all_accepted_and_visited],
+        permission=lambda instance, user: rules.can_review(user, instance),
+    )
+    def recommend(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.RECOMMENDED,
+        target=AssessmentState.IN_REVIEW,
+        permission=lambda instance, user: rules.can_confirm(user, instance),
+    )
+    def send_back(self):
+        pass
+
+    @transition(
+        field=state,
+        source=AssessmentState.RECOMMENDED,
+        target=AssessmentState.CERTIFIED,
+        conditions=[lambda instance: instance.recommended_by_id is not None],
+        permission=lambda instance, user: rules.can_confirm(user, instance),
+    )
+    def approve(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[AssessmentState.IN_REVIEW, AssessmentState.RECOMMENDED],
+        target=AssessmentState.NOT_CERTIFIED,
+        permission=lambda instance, user: rules.can_decline(user, instance),
+    )
+    def decline(self):
+        pass
+
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=AssessmentState.WITHDRAWN,
+        permission=lambda instance, user: rules.can_withdraw(user, instance),
+    )
+    def withdraw(self):
+        pass
+
+
+class ItemStatus(models.TextChoices):
+    FULFILLED = "fulfilled", _("erfüllt")
+    NOT_FULFILLED = "not_fulfilled", _("nicht erfüllt")
+    PLANNED = "planned", _("in Planung")
+
+
+class Answer(models.Model):
+    """The centre's answer to one criterion: a status per item (keyed by the
+    item's code), a narrative and, in a Verbund, the delivering sites.
+    `version` grows with every save so that a stale form is detected."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    item_statuses = models.JSONField(_("Antworten je Punkt"), default=dict, blank=True)
+    narrative = models.TextField(_("Beschreibung"), blank=True)
+    delivering_sites = models.ManyToManyField(
+        Einrichtung, related_name="+", blank=True, verbose_name=_("erbringende Standorte")
+    )
+    to_confirm = models.BooleanField(
+        _("zu bestätigen"),
+        default=False,
+        help_text=_("Aus der letzten Zertifizierung übernommen, noch nicht bestätigt."),
+    )
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Antwort")
+        verbose_name_plural = _("Antworten")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="one_answer_per_criterion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}/{self.criterion_id}"
+
+
+class Submission(models.Model):
+    """A frozen, hashed snapshot of what the centre submitted. Reviewers judge
+    it, reports are built from it and the decision names its sha256."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveSmallIntegerField(_("Nummer"))
+    payload = models.JSONField(_("Inhalt"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("eingereicht am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Einreichung")
+        verbose_name_plural = _("Einreichungen")
+        ordering = ["assessment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="submission_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} #{self.number} ({self.sha256[:12]})"
+
+
+class Verdict(models.TextChoices):
+    ACCEPTED = "accepted", _("akzeptiert")
+    QUERIED = "queried", _("Rückfrage")
+
+
+class CriterionVerdict(models.Model):
+    """A reviewer's verdict on one criterion of one submission, and the
+    centre's reply to a query."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="verdicts")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("Urteil"), max_length=10, choices=Verdict.choices)
+    comment = models.TextField(_("Kommentar"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reply = models.TextField(_("Antwort des Familienzentrums"), blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Urteil je Kriterium")
+        verbose_name_plural = _("Urteile je Kriterium")
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "criterion"], name="one_verdict_per_criterion"),
+            models.CheckConstraint(
+                condition=~Q(verdict="queried") | ~Q(comment=""),
+                name="query_needs_comment",
+                violation_error_message=_("Eine Rückfrage braucht einen Kommentar."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.get_verdict_display()}"
+
+
+class SiteVisit(models.Model):
+    """The Begehung: planned, then recorded as done."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="site_visit")
+    scheduled_for = models.DateTimeField(_("Termin"))
+    sites = models.ManyToManyField(Einrichtung, related_name="+", verbose_name=_("besuchte Standorte"))
+    notes = models.TextField(_("Notizen"), blank=True)
+    done_at = models.DateTimeField(_("durchgeführt am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Begehung")
+        verbose_name_plural = _("Begehungen")
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} @ {self.scheduled_for:%Y-%m-%d}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class EventAction(models.TextChoices):
+    START = "start", _("Selbstbewertung angelegt")
+    PROFILE = "profile", _("Profil geändert")
+    SUBMIT = "submit", _("eingereicht")
+    ASSIGN = "assign", _("Gutachter:in zugewiesen")
+    REQUEST_CHANGES = "request_changes", _("Rückfragen gestellt")
+    RESUBMIT = "resubmit", _("erneut eingereicht")
+    VISIT_SCHEDULED = "visit_scheduled", _("Begehung geplant")
+    VISIT_DONE = "visit_done", _("Begehung durchgeführt")
+    RECOMMEND = "recommend", _("zur Zertifizierung empfohlen")
+    SEND_BACK = "send_back", _("zurückgegeben")
+    APPROVE = "approve", _("bestätigt und zertifiziert")
+    DECLINE = "decline", _("abgelehnt")
+    WITHDRAW = "withdraw", _("zurückgezogen")
+
+
+class AssessmentEvent(models.Model):
+    """Append-only history of an assessment: every transition and every
+    notable action, with who, when, from, to and a note."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(_("Aktion"), max_length=40, choices=EventAction.choices)
+    from_state = models.CharField(_("von"), max_length=20, choices=AssessmentState.choices, blank=True)
+    to_state = models.CharField(_("nach"), max_length=20, choices=AssessmentState.choices, blank=True)
+    note = models.TextField(_("Notiz"), blank=True)
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Ereignis")
+        verbose_name_plural = _("Ereignisse")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"

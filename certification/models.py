@@ -38,6 +38,11 @@ class CatalogueVersion(models.Model):
         ordering = ["-valid_from", "code", "version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="catalogue_code_version_unique"),
+            models.CheckConstraint(
+                condition=Q(min_profile_areas__lte=models.F("max_profile_areas")),
+                name="catalogue_profile_range_ordered",
+                violation_error_message=_("Mindestens gewählte Profilbereiche übersteigen die höchstens gewählten."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +174,13 @@ class ThresholdRule(models.Model):
                 condition=Q(min_basis__isnull=False) | Q(min_aufbau__isnull=False) | Q(min_points__isnull=False),
                 name="rule_has_a_minimum",
                 violation_error_message=_("Eine Schwellenregel braucht mindestens ein Minimum."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(min_basis__isnull=True) | Q(min_basis__gte=1))
+                & (Q(min_aufbau__isnull=True) | Q(min_aufbau__gte=1))
+                & (Q(min_points__isnull=True) | Q(min_points__gte=1)),
+                name="rule_minimums_positive",
+                violation_error_message=_("Ein Minimum einer Schwellenregel ist mindestens 1."),
             ),
         ]
 
@@ -359,15 +371,27 @@ class Membership(models.Model):
     )
     role = models.CharField(_("Rolle"), max_length=10, choices=MembershipRole.choices)
     site = models.ForeignKey(
-        Einrichtung, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Einrichtung,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("Einrichtung"),
     )
     traeger = models.ForeignKey(
-        Traeger, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Traeger,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("Träger"),
     )
     partner = models.ForeignKey(
-        Kooperationspartner, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Kooperationspartner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("Kooperationspartner"),
     )
     can_act_as_leitung = models.BooleanField(
@@ -428,3 +452,30 @@ class Reviewer(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class Guetesiegel(models.Model):
+    """The seal a Familienzentrum holds after a successful certification."""
+
+    familienzentrum = models.ForeignKey(
+        Familienzentrum, on_delete=models.PROTECT, related_name="seals", verbose_name=_("Familienzentrum")
+    )
+    number = models.CharField(_("Nummer"), max_length=40, unique=True)
+    valid_from = models.DateField(_("gültig ab"))
+    valid_until = models.DateField(_("gültig bis"))
+    snapshot_sha256 = models.CharField(_("SHA-256 der Einreichung"), max_length=64)
+    issued_at = models.DateTimeField(_("ausgestellt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Gütesiegel")
+        verbose_name_plural = _("Gütesiegel")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="seal_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.familienzentrum})"

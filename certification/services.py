@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
@@ -11,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certification.models import Einrichtung, Familienzentrum, FamilienzentrumForm, FamilienzentrumSite
+from certification.models import Einrichtung, Familienzentrum, FamilienzentrumForm, FamilienzentrumSite, Guetesiegel
 
 VERBUND_MIN_SITES = 2
 VERBUND_MAX_SITES = 5
@@ -48,7 +50,9 @@ def validate_site_composition(
     errors: list[str] = []
     count = len(sites)
     if form == FamilienzentrumForm.SINGLE and count != 1:
-        errors.append(_("Eine Einzeleinrichtung hat genau einen Standort, angegeben sind %(count)d.") % {"count": count})
+        errors.append(
+            _("Eine Einzeleinrichtung hat genau einen Standort, angegeben sind %(count)d.") % {"count": count}
+        )
     if form == FamilienzentrumForm.VERBUND:
         if count < VERBUND_MIN_SITES:
             errors.append(
@@ -155,3 +159,33 @@ def create_familienzentrum(
         for choice in sites
     )
     return familienzentrum
+
+
+SEAL_YEARS = 4
+
+
+def seal_valid_until(valid_from: date) -> date:
+    """Four years; if they would end inside a Kindergartenjahr (1 August to
+    31 July) the seal runs to the end of that year, 31 July (DVO KiBiz §11)."""
+    try:
+        four_years_later = valid_from.replace(year=valid_from.year + SEAL_YEARS)
+    except ValueError:  # 29 February
+        four_years_later = valid_from.replace(year=valid_from.year + SEAL_YEARS, day=28)
+    last_day = four_years_later - timedelta(days=1)
+    end_year = last_day.year + 1 if last_day.month >= 8 else last_day.year
+    return date(end_year, 7, 31)
+
+
+@transaction.atomic
+def issue_seal(*, familienzentrum: Familienzentrum, valid_from: date, snapshot_sha256: str) -> Guetesiegel:
+    seal = Guetesiegel.objects.create(
+        familienzentrum=familienzentrum,
+        number=f"pending-{uuid.uuid4().hex}",
+        valid_from=valid_from,
+        valid_until=seal_valid_until(valid_from),
+        snapshot_sha256=snapshot_sha256,
+    )
+    # The number is derived from the row id so it is unique without a lock.
+    seal.number = f"GS-FZ-{valid_from.year}-{seal.pk:05d}"
+    seal.save(update_fields=["number"])
+    return seal

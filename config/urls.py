@@ -10,6 +10,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("konto/", include("accounts.urls")),
     path("katalog/", include("certification.urls")),
+    path("selbstbewertung/", include("assessments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

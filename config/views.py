@@ -11,6 +11,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from assessments.models import OPEN_STATES
+from assessments.selectors import assessments_for_user
 from certification.selectors import (
     familienzentren_for_user,
     familienzentren_led_by,
@@ -27,8 +29,19 @@ logger = logging.getLogger(__name__)
 def home(request):
     roles = roles_for(request.user)
     context = {"roles": roles}
+    visible_assessments = list(assessments_for_user(request.user).order_by("-updated_at")[:50])
     if roles.is_leitung or roles.acting_traeger_ids:
-        context["led_familienzentren"] = familienzentren_led_by(request.user)
+        open_by_centre = {
+            assessment.familienzentrum_id: assessment
+            for assessment in visible_assessments
+            if assessment.state in OPEN_STATES
+        }
+        centres = list(familienzentren_led_by(request.user))
+        for centre in centres:
+            centre.open_assessment = open_by_centre.get(centre.pk)
+        context["led_familienzentren"] = centres
+    if roles.is_traeger or roles.is_office or roles.is_reviewer:
+        context["assessments"] = visible_assessments
     if roles.is_traeger:
         context["traeger_list"] = traeger_for_user(request.user)
         context["traeger_sites"] = sites_of_traeger_for_user(request.user)
@@ -60,7 +73,9 @@ def _check_broker() -> tuple[bool, str]:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT
+            )
     except Exception:
         logger.exception("Health check: broker unreachable")
         return False, _("Verbindung fehlgeschlagen")

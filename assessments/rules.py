@@ -1,0 +1,69 @@
+"""Who may do what with an assessment: plain predicates over the user's
+roles. The state machine's transitions and the views both ask these, so the
+rules live in one place. No model imports here (models import this module)."""
+
+from __future__ import annotations
+
+from certification.selectors import roles_for
+
+
+def _site_ids(assessment) -> set[int]:
+    return {link.site_id for link in assessment.familienzentrum.site_links.all()}
+
+
+def is_leitung_of(user, assessment) -> bool:
+    """Leitung of one of the centre's sites, or Träger staff granted to act as Leitung."""
+    roles = roles_for(user)
+    if roles.leitung_site_ids & _site_ids(assessment):
+        return True
+    return assessment.familienzentrum.traeger_id in roles.acting_traeger_ids
+
+
+def is_traeger_of(user, assessment) -> bool:
+    return assessment.familienzentrum.traeger_id in roles_for(user).traeger_ids
+
+
+def is_office(user) -> bool:
+    return roles_for(user).is_office
+
+
+def is_assigned_reviewer(user, assessment) -> bool:
+    return user.is_authenticated and assessment.reviewer_id == user.pk
+
+
+def is_second_reviewer(user, assessment) -> bool:
+    return user.is_authenticated and assessment.second_reviewer_id == user.pk
+
+
+def can_view(user, assessment) -> bool:
+    return (
+        is_office(user)
+        or is_leitung_of(user, assessment)
+        or is_traeger_of(user, assessment)
+        or is_assigned_reviewer(user, assessment)
+        or is_second_reviewer(user, assessment)
+    )
+
+
+def can_edit(user, assessment) -> bool:
+    return is_leitung_of(user, assessment)
+
+
+def can_withdraw(user, assessment) -> bool:
+    return is_leitung_of(user, assessment) or is_traeger_of(user, assessment)
+
+
+def can_review(user, assessment) -> bool:
+    return is_assigned_reviewer(user, assessment)
+
+
+def can_confirm(user, assessment) -> bool:
+    """The four-eyes check: the named second reviewer or the office, but never
+    the person who recommended."""
+    if assessment.recommended_by_id is not None and assessment.recommended_by_id == user.pk:
+        return False
+    return is_second_reviewer(user, assessment) or is_office(user)
+
+
+def can_decline(user, assessment) -> bool:
+    return is_assigned_reviewer(user, assessment) or is_office(user)

@@ -1,0 +1,142 @@
+"""A small catalogue built in code and assessments on it, for the service and
+permission tests; the shipped catalogue is exercised by the loader tests and
+the browser journeys."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assessments import services
+from assessments.models import Answer, Assessment, AssessmentKind, ItemStatus
+from certification.models import (
+    Area,
+    AreaKind,
+    CatalogueVersion,
+    Criterion,
+    CriterionItem,
+    CriterionLevel,
+    ItemLogic,
+    ThresholdRule,
+)
+
+
+def build_catalogue(*, scale: int = 1, code: str = "mini") -> CatalogueVersion:
+    """Areas 1 (service), 4B/4F (profile), 4H (always required) and 5
+    (structure); each with `2 * scale` criteria, alternating UND/ODER."""
+    catalogue = CatalogueVersion.objects.create(
+        code=code,
+        version=f"{scale}",
+        title=f"Minikatalog x{scale}",
+        valid_from=date(2020, 8, 1),
+        is_working_version=True,
+        min_profile_areas=1,
+        max_profile_areas=1,
+        source_name="mini.yaml",
+        source_sha256="0" * 64,
+    )
+    specs = [
+        ("1", AreaKind.SERVICE, False),
+        ("4B", AreaKind.PROFILE, False),
+        ("4F", AreaKind.PROFILE, False),
+        ("4H", AreaKind.PROFILE, True),
+        ("5", AreaKind.STRUCTURE, False),
+    ]
+    order = 0
+    for area_order, (area_code, kind, always) in enumerate(specs):
+        area = Area.objects.create(
+            catalogue=catalogue,
+            code=area_code,
+            kind=kind,
+            title=f"Bereich {area_code}",
+            always_required=always,
+            order=area_order,
+        )
+        for number in range(1, 2 * scale + 1):
+            order += 1
+            separator = "." if area_code[0].isdigit() and len(area_code) == 1 else ""
+            criterion_code = f"{area_code}{separator}{number}"
+            criterion = Criterion.objects.create(
+                catalogue=catalogue,
+                area=area,
+                code=criterion_code,
+                title=f"Kriterium {criterion_code}",
+                level=CriterionLevel.BASIS if number % 2 else CriterionLevel.AUFBAU,
+                points=1 if number % 2 else 2,
+                logic=ItemLogic.ALL if number % 2 else ItemLogic.ANY,
+                order=order,
+            )
+            CriterionItem.objects.create(criterion=criterion, code=criterion_code, text="Hauptaussage", order=0)
+            CriterionItem.objects.create(criterion=criterion, code=f"{criterion_code}.1", text="Unterpunkt", order=1)
+    basis_rule = ThresholdRule.objects.create(
+        catalogue=catalogue,
+        code="basis",
+        title="Basisleistungen",
+        min_basis=2,
+        order=0,
+        applies_to_chosen_profiles_only=True,
+    )
+    basis_rule.areas.set(Area.objects.filter(catalogue=catalogue, code__in=["1", "4B", "4F", "4H"]))
+    points_rule = ThresholdRule.objects.create(
+        catalogue=catalogue, code="struktur", title="Strukturen", min_points=1, order=1
+    )
+    points_rule.areas.set(Area.objects.filter(catalogue=catalogue, code="5"))
+    return catalogue
+
+
+@pytest.fixture
+def mini_catalogue(db):
+    return build_catalogue()
+
+
+@pytest.fixture
+def draft(centre, alice, mini_catalogue):
+    """alice's draft with profile 4B chosen."""
+    return services.start_assessment(
+        user=alice,
+        familienzentrum=centre,
+        catalogue=mini_catalogue,
+        kind=AssessmentKind.FIRST,
+        profile_areas=[Area.objects.get(catalogue=mini_catalogue, code="4B")],
+        review_period_start=date(2026, 8, 1),
+        review_period_end=date(2027, 1, 31),
+    )
+
+
+def answer_all(assessment: Assessment, user, status: str = ItemStatus.FULFILLED) -> None:
+    """Answer every in-scope criterion through the service, as the UI would."""
+    from assessments.evaluation import areas_with_scope
+
+    for area in areas_with_scope(assessment):
+        for criterion in area.criteria.all():
+            existing = Answer.objects.filter(assessment=assessment, criterion=criterion).first()
+            services.save_answer(
+                user=user,
+                assessment_id=assessment.pk,
+                criterion_code=criterion.code,
+                item_statuses={item.code: status for item in criterion.items.all()},
+                narrative=f"So erfüllen wir {criterion.code}.",
+                site_ids=[link.site_id for link in assessment.familienzentrum.site_links.all()][:1]
+                if assessment.familienzentrum.is_verbund
+                else [],
+                expected_version=existing.version if existing else 0,
+            )
+
+
+@pytest.fixture
+def submitted(draft, alice):
+    answer_all(draft, alice)
+    services.submit(user=alice, assessment_id=draft.pk)
+    draft.refresh_from_db()
+    return draft
+
+
+@pytest.fixture
+def in_review(submitted, olga, rita):
+    from tests.factories import ReviewerFactory, UserFactory
+
+    second = ReviewerFactory(user=UserFactory(email="zweit@example.org"), may_confirm=True).user
+    services.assign_reviewers(user=olga, assessment_id=submitted.pk, reviewer=rita, second_reviewer=second)
+    submitted.refresh_from_db()
+    return submitted
