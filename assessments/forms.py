@@ -5,8 +5,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import AssessmentKind, ItemStatus
-from certification.models import Area, AreaKind, CatalogueVersion, Criterion
+from assessments.models import AssessmentKind, EvidenceKind, ItemStatus
+from certification.models import Area, AreaKind, CatalogueVersion, Criterion, Kooperationspartner
 
 
 def default_review_period(today: date) -> tuple[date, date]:
@@ -114,3 +114,115 @@ class AnswerForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the recipe of Django's documentation).
+    Content checks happen in the upload service, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class EvidenceDetailsForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Art des Nachweises"), choices=EvidenceKind.choices)
+    title = forms.CharField(
+        label=_("Titel"),
+        required=False,
+        max_length=200,
+        help_text=_("Leer lassen, um den Dateinamen zu verwenden."),
+    )
+    effective_date = forms.DateField(
+        label=_("Datum des Nachweises"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("gültig bis (falls befristet)"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    training_hours = forms.DecimalField(
+        label=_("Umfang in Stunden (bei Fortbildungen)"), required=False, min_value=0, max_digits=6, decimal_places=1
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == EvidenceKind.QUALIFICATION and cleaned.get("training_hours") is None:
+            self.add_error("training_hours", _("Bei Fortbildungen ist der Umfang in Stunden nötig."))
+        return cleaned
+
+    def details(self, site_ids=()):
+        from assessments.evidence import EvidenceDetails
+
+        return EvidenceDetails(
+            kind=self.cleaned_data["kind"],
+            effective_date=self.cleaned_data["effective_date"],
+            valid_until=self.cleaned_data.get("valid_until"),
+            training_hours=self.cleaned_data.get("training_hours"),
+            title=self.cleaned_data.get("title", ""),
+            site_ids=tuple(site_ids),
+        )
+
+
+class EvidenceUploadForm(EvidenceDetailsForm):
+    files = MultipleFileField(label=_("Dateien"))
+
+    field_order = ["files", "kind", "title", "effective_date", "valid_until", "training_hours"]
+
+
+class RevisionUploadForm(forms.Form):
+    file = forms.FileField(label=_("Neue Fassung"))
+
+
+class InvitationForm(forms.Form):
+    partner = forms.ModelChoiceField(
+        label=_("Kooperationspartner"),
+        queryset=Kooperationspartner.objects.order_by("name"),
+        required=False,
+        help_text=_("Oder unten eine neue Organisation nennen."),
+    )
+    organisation_name = forms.CharField(label=_("neue Organisation"), required=False, max_length=200)
+    email = forms.EmailField(label=_("E-Mail-Adresse der Ansprechperson"))
+    criteria = forms.MultipleChoiceField(label=_("Kriterien"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, criteria_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].choices = criteria_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("partner") and not (cleaned.get("organisation_name") or "").strip():
+            self.add_error(
+                "organisation_name", _("Wählen Sie einen Kooperationspartner oder nennen Sie die Organisation.")
+            )
+        return cleaned
+
+
+class PartnerRegistrationForm(forms.Form):
+    full_name = forms.CharField(label=_("Ihr Name"), max_length=200)
+    password = forms.CharField(label=_("Passwort"), widget=forms.PasswordInput, min_length=10)
+    password_again = forms.CharField(label=_("Passwort wiederholen"), widget=forms.PasswordInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("Die Passwörter stimmen nicht überein."))
+        return cleaned
+
+
+class GrantForm(forms.Form):
+    familienzentrum = forms.ModelChoiceField(label=_("freigeben für"), queryset=None)
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["familienzentrum"].queryset = centres

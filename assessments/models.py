@@ -411,3 +411,240 @@ class AssessmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
+# --------------------------------------------------------------------------
+# Evidence (Nachweise): documents with revisions, owned by a Familienzentrum
+# or a partner organisation, linked to criteria of an assessment, shared by
+# partners through revocable grants.
+# --------------------------------------------------------------------------
+
+
+def evidence_upload_path(instance, filename: str) -> str:
+    # The stored name is generated; the user's file name is only shown.
+    return f"evidence/{instance.storage_key}"
+
+
+class EvidenceKind(models.TextChoices):
+    OFFER = "offer", _("Nachweis eines Angebots oder einer Veranstaltung")
+    QUALIFICATION = "qualification", _("Qualifikationsnachweis (Fortbildung)")
+    AGREEMENT = "agreement", _("Kooperationsvereinbarung")
+    CONCEPT = "concept", _("Konzept oder Dokumentation")
+    OTHER = "other", _("Sonstiger Nachweis")
+
+
+class Evidence(models.Model):
+    title = models.CharField(_("Titel"), max_length=200)
+    kind = models.CharField(_("Art"), max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
+    owner_familienzentrum = models.ForeignKey(
+        Familienzentrum,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("gehört Familienzentrum"),
+    )
+    owner_partner = models.ForeignKey(
+        "certification.Kooperationspartner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("gehört Kooperationspartner"),
+    )
+    effective_date = models.DateField(_("Datum des Nachweises"))
+    valid_until = models.DateField(_("gültig bis"), null=True, blank=True)
+    training_hours = models.DecimalField(
+        _("Umfang der Fortbildung (Stunden)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    sites = models.ManyToManyField(Einrichtung, related_name="+", blank=True, verbose_name=_("betrifft Standorte"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Nachweis")
+        verbose_name_plural = _("Nachweise")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_familienzentrum__isnull=False, owner_partner__isnull=True)
+                | Q(owner_familienzentrum__isnull=True, owner_partner__isnull=False),
+                name="evidence_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def owner(self):
+        return self.owner_familienzentrum or self.owner_partner
+
+
+class EvidenceRevision(models.Model):
+    """One uploaded file of an evidence item. Never changed; replacing a file
+    adds a revision. A revision named by a submission cannot be deleted."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveSmallIntegerField(_("Fassung"))
+    storage_key = models.CharField(max_length=80, unique=True)
+    # default_storage is the private storage (settings.STORAGES: no URL, files
+    # served only by a view that checks permission).
+    file = models.FileField(_("Datei"), upload_to=evidence_upload_path, max_length=200)
+    original_name = models.CharField(_("Dateiname"), max_length=200)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("hochgeladen am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Fassung eines Nachweises")
+        verbose_name_plural = _("Fassungen von Nachweisen")
+        ordering = ["evidence", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "number"], name="revision_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.number})"
+
+
+class EvidenceLink(models.Model):
+    """An evidence item serving one criterion of one assessment (the draft's
+    state; a submission freezes the revisions it names)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence_links")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="links")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Verknüpfung eines Nachweises")
+        verbose_name_plural = _("Verknüpfungen von Nachweisen")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion", "evidence"], name="evidence_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} → {self.criterion_id}"
+
+
+class SubmissionRevision(models.Model):
+    """The revisions a submission froze; PROTECT keeps them forever."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="frozen_revisions")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(EvidenceRevision, on_delete=models.PROTECT, related_name="submissions")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "criterion", "revision"], name="submission_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.revision_id}"
+
+
+class EvidenceGrant(models.Model):
+    """A partner's document shared, read-only and revocable, with a Familienzentrum."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="grants")
+    familienzentrum = models.ForeignKey(Familienzentrum, on_delete=models.CASCADE, related_name="evidence_grants")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Freigabe")
+        verbose_name_plural = _("Freigaben")
+        constraints = [
+            # One active grant per document and centre; revoked ones stay as history.
+            models.UniqueConstraint(
+                fields=["evidence", "familienzentrum"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} → {self.familienzentrum_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class GrantLogAction(models.TextChoices):
+    GRANTED = "granted", _("freigegeben")
+    REVOKED = "revoked", _("Freigabe entzogen")
+
+
+class EvidenceGrantLog(models.Model):
+    """Append-only record of every grant and revocation."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="grant_log")
+    familienzentrum = models.ForeignKey(Familienzentrum, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=GrantLogAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.evidence_id} → {self.familienzentrum_id}"
+
+
+class PartnerInvitation(models.Model):
+    """A Leitung's invitation to a partner organisation (or a new partner user
+    by e-mail) to contribute evidence to chosen criteria. The link carries a
+    signed token naming this row and its nonce; it expires."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="invitations")
+    partner = models.ForeignKey(
+        "certification.Kooperationspartner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Kooperationspartner"),
+    )
+    email = models.EmailField(_("E-Mail-Adresse"))
+    organisation_name = models.CharField(_("Organisation"), max_length=200, blank=True)
+    criteria = models.ManyToManyField(Criterion, related_name="+", verbose_name=_("Kriterien"))
+    nonce = models.CharField(max_length=32)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Einladung")
+        verbose_name_plural = _("Einladungen")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.assessment_id}"
+
+
+class PartnerAccess(models.Model):
+    """What an accepted invitation grants: a partner organisation may upload to
+    these criteria of this assessment, and see nothing else."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="partner_accesses")
+    partner = models.ForeignKey("certification.Kooperationspartner", on_delete=models.CASCADE, related_name="+")
+    criteria = models.ManyToManyField(Criterion, related_name="+")
+    invitation = models.OneToOneField(PartnerInvitation, on_delete=models.PROTECT, related_name="access")
+
+    class Meta:
+        verbose_name = _("Zugang eines Kooperationspartners")
+        verbose_name_plural = _("Zugänge von Kooperationspartnern")
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} → {self.assessment_id}"

@@ -8,23 +8,15 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from assessments.models import AssessmentEvent
-from certification.models import Membership, MembershipRole
+from certification.selectors import leader_emails
 
 TEMPLATES = {
     "submit": "assessments/email/submitted",
     "withdraw": "assessments/email/withdrawn",
+    "request_changes": "assessments/email/changes_requested",
+    "approve": "assessments/email/approved",
+    "decline": "assessments/email/declined",
 }
-
-
-def leader_emails(familienzentrum) -> list[str]:
-    site_ids = [link.site_id for link in familienzentrum.site_links.all()]
-    return sorted(
-        set(
-            Membership.objects.filter(
-                role=MembershipRole.LEITUNG, site_id__in=site_ids, user__is_active=True
-            ).values_list("user__email", flat=True)
-        )
-    )
 
 
 def send_event_mail(event_id: int) -> int:

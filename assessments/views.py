@@ -10,9 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import rules, services
+from assessments import evidence, rules, services
 from assessments.evaluation import evaluate, readiness_problems
-from assessments.forms import AnswerForm, ProfileForm, ReasonForm, StartAssessmentForm, default_review_period
+from assessments.forms import (
+    AnswerForm,
+    EvidenceUploadForm,
+    ProfileForm,
+    ReasonForm,
+    StartAssessmentForm,
+    default_review_period,
+)
 from assessments.permissions import (
     get_assessment_for_editor,
     get_assessment_for_user,
@@ -34,6 +41,9 @@ def start(request, familienzentrum_pk: int):
     if existing is not None:
         messages.info(request, _("Für dieses Familienzentrum läuft bereits eine Selbstbewertung."))
         return redirect("assessments:detail", existing.pk)
+    if services.last_certified_assessment(familienzentrum) is not None:
+        # With a certified cycle on record the next one starts pre-filled from it.
+        return redirect("assessments:recertify", familienzentrum.pk)
     catalogue = services.current_catalogue()
     if catalogue is None:
         messages.error(
@@ -96,6 +106,9 @@ def _area_context(request, assessment, area_code: str, *, conflicts: dict | None
     sites = _sites_for_answers(assessment)
     editable = rules.can_edit(request.user, assessment) and assessment.is_editable
     conflicts = conflicts or {}
+    linked = evidence.evidence_by_criterion(assessment)
+    warnings = evidence.warnings_by_criterion(assessment, area.criteria.all(), linked)
+    available = list(evidence.documents_available_to(assessment.familienzentrum).order_by("title")) if editable else []
     cards = []
     for criterion in area.criteria.all():
         answer = evaluation.answers.get(criterion.pk)
@@ -105,7 +118,20 @@ def _area_context(request, assessment, area_code: str, *, conflicts: dict | None
             if conflict
             else AnswerForm(criterion=criterion, sites=sites, initial=AnswerForm.initial_for(answer))
         )
-        cards.append({"criterion": criterion, "answer": answer, "form": form, "conflict": conflict})
+        entries = linked.get(criterion.pk, [])
+        linked_ids = {entry.evidence.pk for entry in entries}
+        cards.append(
+            {
+                "criterion": criterion,
+                "answer": answer,
+                "form": form,
+                "conflict": conflict,
+                "evidence": entries,
+                "warnings": warnings.get(criterion.pk, []),
+                "upload_form": EvidenceUploadForm(prefix=f"e{criterion.pk}") if editable else None,
+                "linkable": [document for document in available if document.pk not in linked_ids],
+            }
+        )
     scope_areas = [entry for entry in evaluation.progress if entry.area.pk in evaluation.scope_area_ids]
     return {
         "assessment": assessment,
@@ -256,9 +282,22 @@ def ready(request, pk: int):
     criterion_ids = {criterion.code: criterion.pk for area in evaluation.areas for criterion in area.criteria.all()}
     for problem in problems:
         problem.criterion_pk = criterion_ids.get(problem.criterion_code)
+    in_scope = [
+        criterion
+        for area in evaluation.areas
+        if area.pk in evaluation.scope_area_ids
+        for criterion in area.criteria.all()
+    ]
+    warnings_by_pk = evidence.warnings_by_criterion(assessment, in_scope, evidence.evidence_by_criterion(assessment))
+    warnings = [
+        {"criterion": criterion, "messages": warnings_by_pk[criterion.pk]}
+        for criterion in in_scope
+        if criterion.pk in warnings_by_pk
+    ]
     context = {
         "assessment": assessment,
         "problems": problems,
+        "warnings": warnings,
         "evaluation": evaluation,
         "can_submit": assessment.state == "draft" and not problems,
     }

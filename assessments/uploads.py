@@ -1,0 +1,150 @@
+"""Checking an uploaded file before anything is stored: its size, and its
+type decided from the content (magic bytes and container structure), never
+from the name or the browser's Content-Type. Also makes names safe to show."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class FileType:
+    extension: str
+    content_type: str
+    label: str
+
+
+PDF = FileType(".pdf", "application/pdf", "PDF")
+JPEG = FileType(".jpg", "image/jpeg", "JPEG")
+PNG = FileType(".png", "image/png", "PNG")
+DOCX = FileType(".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX")
+XLSX = FileType(".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX")
+ODT = FileType(".odt", "application/vnd.oasis.opendocument.text", "ODT")
+ODS = FileType(".ods", "application/vnd.oasis.opendocument.spreadsheet", "ODS")
+TEXT = FileType(".txt", "text/plain", "Text")
+
+ALLOWED_LABELS = "PDF, JPEG, PNG, DOCX, XLSX, ODT, ODS, Text"
+
+
+class UploadRejected(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# Signatures of things we refuse outright, with the reason users read.
+_REFUSED_SIGNATURES = [
+    (b"MZ", gettext_lazy("ausführbare Programmdatei")),
+    (b"\x7fELF", gettext_lazy("ausführbare Programmdatei")),
+    (b"\xca\xfe\xba\xbe", gettext_lazy("ausführbare Programmdatei")),
+    (b"\xcf\xfa\xed\xfe", gettext_lazy("ausführbare Programmdatei")),
+    (b"#!", gettext_lazy("Skript")),
+    (b"Rar!", gettext_lazy("Archiv")),
+    (b"7z\xbc\xaf", gettext_lazy("Archiv")),
+    (b"\x1f\x8b", gettext_lazy("Archiv")),
+    (b"GIF8", gettext_lazy("GIF-Bild (nicht erlaubt)")),
+]
+_MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<svg|<script|<head|<body|<iframe)", re.IGNORECASE)
+_SCRIPT_ANYWHERE = re.compile(rb"<script|<svg|javascript:", re.IGNORECASE)
+
+
+def detect_type(file) -> FileType:
+    """Return the file's type or raise UploadRejected saying why not. `file`
+    is a Django UploadedFile (or any seekable binary file); only its first
+    bytes and, for ZIP containers, its directory are read."""
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    file.seek(0)
+    if not head:
+        raise UploadRejected(_("Die Datei ist leer."))
+    for signature, reason in _REFUSED_SIGNATURES:
+        if head.startswith(signature):
+            raise UploadRejected(
+                _("Nicht erlaubt: %(reason)s. Erlaubt sind %(allowed)s.")
+                % {"reason": reason, "allowed": ALLOWED_LABELS}
+            )
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_zip_container(file)
+    if _MARKUP.match(head) or _SCRIPT_ANYWHERE.search(head):
+        raise UploadRejected(
+            _("HTML-, SVG- und Skriptdateien sind nicht erlaubt. Erlaubt sind %(allowed)s.")
+            % {"allowed": ALLOWED_LABELS}
+        )
+    if _looks_like_text(head):
+        return TEXT
+    raise UploadRejected(
+        _("Der Dateityp ist nicht erlaubt oder nicht erkennbar. Erlaubt sind %(allowed)s.")
+        % {"allowed": ALLOWED_LABELS}
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sniffed block is fine.
+        if error.start < len(head) - 3:
+            return False
+        text = head[: error.start].decode("utf-8")
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f")
+    return controls == 0
+
+
+def _detect_zip_container(file) -> FileType:
+    """Office documents are ZIP files; tell them from other ZIPs by content."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype")[:100].strip()
+                if mimetype == ODT.content_type.encode():
+                    return ODT
+                if mimetype == ODS.content_type.encode():
+                    return ODS
+            if "[Content_Types].xml" in names:
+                if any(name.startswith("word/") for name in names):
+                    return DOCX
+                if any(name.startswith("xl/") for name in names):
+                    return XLSX
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
+        pass
+    finally:
+        file.seek(0)
+    raise UploadRejected(
+        _("ZIP-Archive und andere Container sind nicht erlaubt. Erlaubt sind %(allowed)s.")
+        % {"allowed": ALLOWED_LABELS}
+    )
+
+
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"|?*]')
+
+
+def safe_display_name(name: str, file_type: FileType | None = None, *, max_length: int = 150) -> str:
+    """A file name fit to show: no path parts, no control characters, NFC,
+    bounded length, and the extension of the detected type."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = _UNSAFE_NAME_CHARS.sub("_", name).strip(" .")
+    if file_type is None:
+        # Not yet (or never) recognised: show the name as given, made safe.
+        return name[:max_length] or _("Dokument")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = stem.strip(" .")[:max_length] or _("Dokument")
+    return f"{stem}{file_type.extension}"

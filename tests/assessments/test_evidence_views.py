@@ -1,0 +1,237 @@
+"""Evidence over HTTP: who may upload, download and see what; download
+headers; the invitation link; the partner's pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from assessments import evidence
+from assessments.evidence import EvidenceDetails
+from assessments.models import Evidence, EvidenceKind
+from tests.assessments.files import PDF_BYTES, upload
+from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+
+PERSONAS = ["alice", "bob", "tina", "tom", "paula", "stranger_partner", "rita", "olga", "anonymous"]
+
+
+@pytest.fixture
+def people(alice, bob, tina, tom, paula, rita, olga):
+    stranger = UserFactory(email="fremd@partner.example")
+    MembershipFactory(user=stranger, role="partner", partner=PartnerFactory(name="Fremder Partner"))
+    return {
+        "alice": alice,
+        "bob": bob,
+        "tina": tina,
+        "tom": tom,
+        "paula": paula,
+        "stranger_partner": stranger,
+        "rita": rita,
+        "olga": olga,
+    }
+
+
+@pytest.fixture
+def centre_document(draft, alice):
+    (document,) = evidence.upload_for_criterion(
+        user=alice,
+        assessment_id=draft.pk,
+        criterion_code="1.1",
+        files=[upload("Kooperation März.pdf", PDF_BYTES)],
+        details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 1)),
+    )
+    return document
+
+
+@pytest.fixture
+def access(draft, alice, paula, partner_org):
+    invitation = evidence.invite_partner(
+        user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=paula.email, partner_id=partner_org.pk
+    )
+    return evidence.accept_invitation(user=paula, invitation_id=invitation.pk)
+
+
+def login_as(client, people, who):
+    if who != "anonymous":
+        client.force_login(people[who])
+
+
+DOWNLOAD_CENTRE_DOC = {
+    "alice": 200,
+    "bob": 404,
+    "tina": 200,
+    "tom": 404,
+    "paula": 404,
+    "stranger_partner": 404,
+    "rita": 404,
+    "olga": 200,
+    "anonymous": 302,
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_download_of_a_centre_document(client, people, centre_document, who):
+    login_as(client, people, who)
+    response = client.get(reverse("assessments:evidence_download", args=[centre_document.revisions.get().pk]))
+    assert response.status_code == DOWNLOAD_CENTRE_DOC[who]
+
+
+INDEX = {
+    "alice": 200,
+    "bob": 404,
+    "tina": 200,
+    "tom": 404,
+    "paula": 404,
+    "stranger_partner": 404,
+    "rita": 404,
+    "olga": 200,
+    "anonymous": 302,
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_evidence_index(client, people, draft, centre_document, who):
+    login_as(client, people, who)
+    response = client.get(reverse("assessments:evidence_index", args=[draft.pk]))
+    assert response.status_code == INDEX[who]
+    if response.status_code == 200:
+        assert "Kooperation März" in response.content.decode()
+
+
+UPLOAD = {
+    "alice": 302,
+    "bob": 404,
+    "tina": 403,
+    "tom": 404,
+    "paula": 404,
+    "stranger_partner": 404,
+    "rita": 404,
+    "olga": 403,
+    "anonymous": 302,
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_upload_view(client, people, draft, who):
+    login_as(client, people, who)
+    criterion = draft.catalogue.criteria.get(code="1.1")
+    prefix = f"e{criterion.pk}"
+    response = client.post(
+        reverse("assessments:evidence_upload", args=[draft.pk, "1.1"]),
+        {
+            f"{prefix}-files": [upload("a.pdf", PDF_BYTES)],
+            f"{prefix}-kind": "offer",
+            f"{prefix}-effective_date": "2026-09-01",
+        },
+    )
+    assert response.status_code == UPLOAD[who]
+    assert Evidence.objects.exists() == (who == "alice")
+
+
+PARTNER_ACCESS = {
+    "alice": 404,
+    "bob": 404,
+    "tina": 404,
+    "tom": 404,
+    "paula": 200,
+    "stranger_partner": 404,
+    "rita": 404,
+    "olga": 404,
+    "anonymous": 302,
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_partner_access_page(client, people, access, who):
+    login_as(client, people, who)
+    response = client.get(reverse("assessments:partner_access", args=[access.pk]))
+    assert response.status_code == PARTNER_ACCESS[who]
+
+
+def test_partner_sees_only_invited_criteria_and_own_uploads(client, access, paula, centre_document):
+    client.force_login(paula)
+    body = client.get(reverse("assessments:partner_access", args=[access.pk])).content.decode()
+    assert "Kriterium 1.1" in body and "Kriterium 1.2" not in body
+    assert "Kooperation März" not in body  # the centre's own document
+
+
+def test_partner_cannot_download_the_centres_documents_nor_after_revocation(client, access, paula, draft, alice):
+    (document,) = evidence.upload_to_library(
+        user=paula,
+        partner_id=access.partner_id,
+        files=[upload("vertrag.pdf", PDF_BYTES)],
+        details=EvidenceDetails(kind=EvidenceKind.AGREEMENT, effective_date=date(2023, 1, 1)),
+    )
+    grant = evidence.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
+    url = reverse("assessments:evidence_download", args=[document.revisions.get().pk])
+    client.force_login(alice)
+    assert client.get(url).status_code == 200
+    evidence.revoke_grant(user=paula, grant_id=grant.pk)
+    assert client.get(url).status_code == 404
+
+
+def test_download_headers(client, alice, centre_document):
+    client.force_login(alice)
+    response = client.get(reverse("assessments:evidence_download", args=[centre_document.revisions.get().pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''Kooperation%20M%C3%A4rz.pdf" in disposition
+    assert b"".join(response.streaming_content) == PDF_BYTES
+
+
+def test_files_have_no_public_url(centre_document, client):
+    revision = centre_document.revisions.get()
+    assert client.get(f"/media/{revision.file.name}").status_code == 404
+    assert client.get(f"/static/{revision.file.name}").status_code == 404
+
+
+def test_upload_rejection_is_shown_and_nothing_stored(client, alice, draft):
+    client.force_login(alice)
+    criterion = draft.catalogue.criteria.get(code="1.1")
+    prefix = f"e{criterion.pk}"
+    response = client.post(
+        reverse("assessments:evidence_upload", args=[draft.pk, "1.1"]),
+        {
+            f"{prefix}-files": [upload("seite.pdf", b"<html><script>x</script></html>")],
+            f"{prefix}-kind": "offer",
+            f"{prefix}-effective_date": "2026-09-01",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Nichts wurde gespeichert" in body and "seite.pdf" in body and "HTML" in body
+    assert not Evidence.objects.exists()
+
+
+def test_invitation_link_tampered_or_expired(client, draft, alice, partner_org, paula):
+    invitation = evidence.invite_partner(
+        user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=paula.email, partner_id=partner_org.pk
+    )
+    token = evidence.invitation_token(invitation)
+    response = client.get(reverse("assessments:invitation", args=[token + "x"]))
+    assert response.status_code == 400 and "ungültig" in response.content.decode()
+    client.force_login(paula)
+    response = client.post(reverse("assessments:invitation", args=[token]))
+    assert response.status_code == 302
+    assert response.url.startswith("/selbstbewertung/partner/zugang/")
+
+
+def test_new_partner_registers_through_the_link(client, draft, alice):
+    invitation = evidence.invite_partner(
+        user=alice,
+        assessment_id=draft.pk,
+        criterion_codes=["1.1"],
+        email="neu@beratung.example",
+        organisation_name="Beratung Neu",
+    )
+    url = reverse("assessments:invitation", args=[evidence.invitation_token(invitation)])
+    response = client.post(
+        url, {"full_name": "Nina Neu", "password": "sicheres-passwort-1", "password_again": "sicheres-passwort-1"}
+    )
+    assert response.status_code == 302
+    response = client.get(response.url)
+    assert response.status_code == 200 and "Kriterium 1.1" in response.content.decode()
