@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from accounts import views
 from accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -18,6 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("zwei-faktor/einrichten/", views.two_factor_setup, name="two_factor_setup"),
+    path("zwei-faktor/code/", views.two_factor_verify, name="two_factor_verify"),
     path(
         "passwort-vergessen/",
         auth_views.PasswordResetView.as_view(

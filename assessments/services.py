@@ -31,6 +31,7 @@ from assessments.models import (
     ItemStatus,
     SiteVisit,
     Submission,
+    SubmissionRevision,
     Verdict,
 )
 from certification.models import Area, AreaKind, CatalogueVersion, Criterion, Familienzentrum
@@ -209,11 +210,23 @@ def _canonical_json(payload: dict) -> bytes:
 
 
 def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
-    """Everything a reviewer judges, copied out of the live rows."""
+    """Everything a reviewer judges, copied out of the live rows: answers,
+    evidence (the latest revision of each linked document, with its sha256)
+    and the validity warnings at this moment."""
+    from assessments.evidence import evidence_by_criterion, warnings_by_criterion
+
     evaluation = evaluate(assessment)
     centre = assessment.familienzentrum
     catalogue = assessment.catalogue
     site_links = list(centre.site_links.all())
+    linked = evidence_by_criterion(assessment)
+    in_scope = [
+        criterion
+        for area in evaluation.areas
+        if area.pk in evaluation.scope_area_ids
+        for criterion in area.criteria.all()
+    ]
+    warnings = warnings_by_criterion(assessment, in_scope, linked)
     criteria = []
     for area in evaluation.areas:
         if area.pk not in evaluation.scope_area_ids:
@@ -236,7 +249,8 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
                     "fulfilled": criterion.pk in evaluation.fulfilled_criterion_ids,
                     "narrative": answer.narrative if answer else "",
                     "delivering_sites": sorted(site.pk for site in answer.delivering_sites.all()) if answer else [],
-                    "evidence": [],
+                    "evidence": [_evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
+                    "warnings": warnings.get(criterion.pk, []),
                 }
             )
     return {
@@ -277,9 +291,11 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
             "areas": [
                 {
                     "code": entry.area.code,
+                    "title": entry.area.title,
                     "answered": entry.answered,
                     "fulfilled": entry.fulfilled,
                     "points": entry.points,
+                    "max_points": entry.max_points,
                     "total": entry.total,
                 }
                 for entry in evaluation.progress
@@ -301,16 +317,45 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
     }
 
 
+def _evidence_entry(entry) -> dict:
+    evidence, revision = entry.evidence, entry.revision
+    return {
+        "evidence_id": evidence.pk,
+        "revision_id": revision.pk,
+        "revision": revision.number,
+        "title": evidence.title,
+        "kind": evidence.kind,
+        "filename": revision.original_name,
+        "content_type": revision.content_type,
+        "size": revision.size,
+        "sha256": revision.sha256,
+        "effective_date": evidence.effective_date.isoformat(),
+        "valid_until": evidence.valid_until.isoformat() if evidence.valid_until else None,
+        "owner": str(evidence.owner),
+        "warnings": entry.warnings,
+    }
+
+
 def freeze_submission(assessment: Assessment, user) -> Submission:
     number = assessment.submissions.count() + 1
     payload = build_snapshot(assessment, number=number, user=user)
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         assessment=assessment,
         number=number,
         payload=payload,
         sha256=hashlib.sha256(_canonical_json(payload)).hexdigest(),
         submitted_by=user,
     )
+    # These rows PROTECT the named revisions: a frozen file can never be deleted.
+    criterion_ids = dict(Criterion.objects.filter(catalogue_id=assessment.catalogue_id).values_list("code", "pk"))
+    SubmissionRevision.objects.bulk_create(
+        SubmissionRevision(
+            submission=submission, criterion_id=criterion_ids[entry["code"]], revision_id=item["revision_id"]
+        )
+        for entry in payload["criteria"]
+        for item in entry["evidence"]
+    )
+    return submission
 
 
 # ---------------------------------------------------------------- transitions
@@ -371,7 +416,13 @@ def _notify_after_commit(event: AssessmentEvent) -> None:
         transaction.on_commit(lambda: notify_assessment_event.delay(event.pk))
 
 
-NOTIFIED_ACTIONS = {EventAction.SUBMIT, EventAction.WITHDRAW}
+NOTIFIED_ACTIONS = {
+    EventAction.SUBMIT,
+    EventAction.WITHDRAW,
+    EventAction.REQUEST_CHANGES,
+    EventAction.APPROVE,
+    EventAction.DECLINE,
+}
 
 
 def _require_reason(reason: str) -> str:
@@ -415,6 +466,22 @@ def assign_reviewers(*, user, assessment_id: int, reviewer, second_reviewer) -> 
         raise TransitionRefused(
             _("%(reviewer)s ist mit dem Träger dieses Familienzentrums verbunden und darf nicht begutachten.")
             % {"reviewer": reviewer}
+        )
+    from certification.selectors import reviewer_pool, users_tied_to_traeger
+
+    # The confirming second pair of eyes must be as independent as the first.
+    if users_tied_to_traeger(assessment.familienzentrum.traeger_id).filter(user_id=second_reviewer.pk).exists():
+        raise TransitionRefused(
+            _("%(reviewer)s ist mit dem Träger dieses Familienzentrums verbunden und darf nicht bestätigen.")
+            % {"reviewer": second_reviewer}
+        )
+    if not reviewer_pool().filter(pk=reviewer.pk).exists():
+        raise TransitionRefused(
+            _("%(reviewer)s gehört nicht zum aktiven Gutachter:innen-Pool.") % {"reviewer": reviewer}
+        )
+    if not reviewer_pool(confirmers=True).filter(pk=second_reviewer.pk).exists():
+        raise TransitionRefused(
+            _("%(reviewer)s darf nicht als Zweitgutachter:in bestätigen.") % {"reviewer": second_reviewer}
         )
     _transition(assessment, "assign", user, note=f"{reviewer.email} / {second_reviewer.email}")
     return assessment
@@ -516,14 +583,26 @@ def schedule_site_visit(*, user, assessment_id: int, scheduled_for, site_ids: li
     assessment = _lock(assessment_id)
     if not rules.can_review(user, assessment):
         raise TransitionRefused(_("Sie sind dieser Selbstbewertung nicht als Gutachter:in zugewiesen."))
-    centre_sites = {link.site_id for link in assessment.familienzentrum.site_links.all()}
-    if not site_ids or not set(site_ids) <= centre_sites:
-        raise ValidationError(_("Wählen Sie Standorte dieses Familienzentrums."))
+    if assessment.state not in (AssessmentState.IN_REVIEW, AssessmentState.CHANGES_REQUESTED):
+        raise TransitionRefused(_("Eine Begehung wird während der Begutachtung geplant."))
+    from certification.services import validate_site_visit_sites
+
+    # A single centre: its site; a Verbund: exactly two, one the grant recipient.
+    validate_site_visit_sites(assessment.familienzentrum, site_ids)
+    if SiteVisit.objects.filter(assessment=assessment, done_at__isnull=False).exists():
+        raise TransitionRefused(_("Die Begehung ist bereits durchgeführt."))
     visit, _created = SiteVisit.objects.update_or_create(
         assessment=assessment, defaults={"scheduled_for": scheduled_for, "notes": notes}
     )
     visit.sites.set(site_ids)
-    _record(assessment, user, EventAction.VISIT_SCHEDULED, assessment.state, assessment.state, note=str(scheduled_for))
+    when = timezone.localtime(scheduled_for).strftime("%d.%m.%Y %H:%M")
+    links = assessment.familienzentrum.site_links.all()
+    names = ", ".join(link.site.name for link in links if link.site_id in site_ids)
+    _record(assessment, user, EventAction.VISIT_SCHEDULED, assessment.state, assessment.state, note=f"{when} · {names}")
+    # The invitation reads the saved visit, so it may only go out after the commit.
+    from assessments.tasks import send_site_visit_invitation
+
+    transaction.on_commit(lambda: send_site_visit_invitation.delay(visit.pk))
     return visit
 
 
@@ -532,9 +611,13 @@ def record_site_visit_done(*, user, assessment_id: int, notes: str = "") -> Site
     assessment = _lock(assessment_id)
     if not rules.can_review(user, assessment):
         raise TransitionRefused(_("Sie sind dieser Selbstbewertung nicht als Gutachter:in zugewiesen."))
+    if assessment.state not in (AssessmentState.IN_REVIEW, AssessmentState.CHANGES_REQUESTED):
+        raise TransitionRefused(_("Eine Begehung wird während der Begutachtung vermerkt."))
     visit = SiteVisit.objects.filter(assessment=assessment).first()
     if visit is None:
         raise TransitionRefused(_("Planen Sie zuerst die Begehung."))
+    if visit.is_done:
+        raise TransitionRefused(_("Die Begehung ist bereits als durchgeführt vermerkt."))
     visit.done_at = timezone.now()
     if notes:
         visit.notes = notes
@@ -568,11 +651,11 @@ def send_back(*, user, assessment_id: int, reason: str) -> Assessment:
 @transaction.atomic
 def approve(*, user, assessment_id: int, note: str = "") -> Assessment:
     assessment = _lock(assessment_id)
-    _check_transition(assessment, "approve", user)
     if assessment.recommended_by_id == user.pk:
-        # Also enforced by the transition's permission; stated here because it
-        # is the heart of the four-eyes principle.
+        # Also enforced by the transition's permission; checked first and
+        # stated here because it is the heart of the four-eyes principle.
         raise TransitionRefused(_("Wer empfohlen hat, darf nicht selbst bestätigen."))
+    _check_transition(assessment, "approve", user)
     submission = assessment.latest_submission
     assessment.seal = issue_seal(
         familienzentrum=assessment.familienzentrum,
@@ -589,3 +672,147 @@ def decline(*, user, assessment_id: int, reason: str) -> Assessment:
     _check_transition(assessment, "decline", user)
     _transition(assessment, "decline", user, note=_require_reason(reason), submission=assessment.latest_submission)
     return assessment
+
+
+# ---------------------------------------------------------------- re-certification
+
+
+def last_certified_assessment(familienzentrum: Familienzentrum) -> Assessment | None:
+    """The centre's last closed assessment, if it ended certified."""
+    from assessments.models import OPEN_STATES
+
+    closed = (
+        Assessment.objects.filter(familienzentrum=familienzentrum)
+        .exclude(state__in=OPEN_STATES)
+        .select_related("seal")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return closed if closed is not None and closed.state == AssessmentState.CERTIFIED else None
+
+
+def certified_submission(assessment: Assessment) -> Submission | None:
+    """The snapshot the decision named: the one whose sha256 the seal carries."""
+    if assessment.seal is not None:
+        named = assessment.submissions.filter(sha256=assessment.seal.snapshot_sha256).order_by("-number").first()
+        if named is not None:
+            return named
+    return assessment.latest_submission
+
+
+def start_recertification(
+    *,
+    user,
+    familienzentrum: Familienzentrum,
+    review_period_start: date,
+    review_period_end: date,
+    catalogue: CatalogueVersion | None = None,
+) -> Assessment:
+    """A re-certification pre-filled from the last certified snapshot: the
+    same profile areas, every answer copied and marked to_confirm (the
+    readiness check makes the Leitung confirm or change each one). Criteria
+    and items the new catalogue no longer has are left out; evidence is
+    re-linked by `relink_previous_evidence`."""
+    from assessments.models import AssessmentKind
+
+    previous = last_certified_assessment(familienzentrum)
+    if previous is None:
+        raise ValidationError(
+            _("Eine Re-Zertifizierung setzt eine abgeschlossene, erfolgreiche Zertifizierung voraus.")
+        )
+    snapshot = certified_submission(previous)
+    catalogue = catalogue or current_catalogue() or previous.catalogue
+    chosen_codes = set(snapshot.payload.get("profile_areas", []))
+    profile_areas = [
+        area
+        for area in Area.objects.filter(catalogue=catalogue, kind=AreaKind.PROFILE, code__in=chosen_codes)
+        if not area.always_required
+    ]
+    with transaction.atomic():
+        assessment = start_assessment(
+            user=user,
+            familienzentrum=familienzentrum,
+            catalogue=catalogue,
+            kind=AssessmentKind.RECERTIFICATION,
+            profile_areas=profile_areas,
+            review_period_start=review_period_start,
+            review_period_end=review_period_end,
+        )
+        assessment.previous = previous
+        assessment.save(update_fields=["previous"])
+        prefill_answers(assessment, snapshot.payload, user=user)
+        relink_previous_evidence(assessment, snapshot)
+    return assessment
+
+
+def prefill_answers(assessment: Assessment, payload: dict, *, user) -> int:
+    """Copy the answers of a frozen snapshot into `assessment`, each marked
+    to_confirm; returns how many were copied. Only criteria, items and sites
+    that still exist are taken over."""
+    criteria = {
+        criterion.code: criterion
+        for criterion in Criterion.objects.filter(catalogue=assessment.catalogue).prefetch_related("items")
+    }
+    site_ids = {link.site_id for link in assessment.familienzentrum.site_links.all()}
+    copied = []
+    sites_by_code = {}
+    for entry in payload.get("criteria", []):
+        criterion = criteria.get(entry["code"])
+        if criterion is None:
+            continue
+        item_codes = {item.code for item in criterion.items.all()}
+        statuses = {
+            item["code"]: item["status"]
+            for item in entry.get("items", [])
+            if item["code"] in item_codes and item.get("status") in ItemStatus.values
+        }
+        copied.append(
+            Answer(
+                assessment=assessment,
+                criterion=criterion,
+                item_statuses=statuses,
+                narrative=entry.get("narrative", ""),
+                to_confirm=True,
+                version=1,
+                updated_by=user,
+            )
+        )
+        sites_by_code[criterion.code] = [pk for pk in entry.get("delivering_sites", []) if pk in site_ids]
+    answers = Answer.objects.bulk_create(copied)
+    if assessment.familienzentrum.is_verbund:
+        through = Answer.delivering_sites.through
+        through.objects.bulk_create(
+            through(answer_id=answer.pk, einrichtung_id=site_id)
+            for answer in answers
+            for site_id in sites_by_code.get(answer.criterion.code, [])
+        )
+    return len(answers)
+
+
+def relink_previous_evidence(assessment: Assessment, snapshot: Submission) -> int:
+    """Link the documents named in the certified snapshot to the same
+    criteria of the new assessment, where the centre still has them (its own,
+    or a partner's grant still active). Returns the number of links made."""
+    from assessments.evidence import documents_available_to
+    from assessments.models import EvidenceLink
+
+    criteria = dict(Criterion.objects.filter(catalogue=assessment.catalogue).values_list("code", "pk"))
+    wanted = {
+        (criteria[entry["code"]], item["evidence_id"])
+        for entry in snapshot.payload.get("criteria", [])
+        if entry["code"] in criteria
+        for item in entry.get("evidence", [])
+    }
+    available = set(
+        documents_available_to(assessment.familienzentrum)
+        .filter(pk__in={evidence_id for _criterion, evidence_id in wanted})
+        .values_list("pk", flat=True)
+    )
+    links = EvidenceLink.objects.bulk_create(
+        EvidenceLink(
+            assessment=assessment, criterion_id=criterion_id, evidence_id=evidence_id, linked_by=assessment.created_by
+        )
+        for criterion_id, evidence_id in sorted(wanted)
+        if evidence_id in available
+    )
+    return len(links)

@@ -13,9 +13,11 @@ from certification.models import (
     Einrichtung,
     Familienzentrum,
     FamilienzentrumSite,
+    Guetesiegel,
     Kooperationspartner,
     Membership,
     Reviewer,
+    SealReminder,
     ThresholdRule,
     Traeger,
 )
@@ -168,3 +170,31 @@ class ReviewerAdmin(admin.ModelAdmin):
     list_display = ["user", "is_active", "may_confirm"]
     list_filter = ["is_active", "may_confirm"]
     autocomplete_fields = ["user"]
+
+
+class SealReminderInline(admin.TabularInline):
+    model = SealReminder
+    fields = ["months_before", "sent_at", "recipients"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Guetesiegel)
+class GuetesiegelAdmin(admin.ModelAdmin):
+    """Seals are issued by the four-eyes decision only; the admin shows them."""
+
+    list_display = ["number", "familienzentrum", "valid_from", "valid_until", "issued_at"]
+    search_fields = ["number", "familienzentrum__name"]
+    list_select_related = ["familienzentrum"]
+    readonly_fields = ["familienzentrum", "number", "valid_from", "valid_until", "snapshot_sha256", "issued_at"]
+    inlines = [SealReminderInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -479,3 +479,35 @@ class Guetesiegel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.familienzentrum})"
+
+
+class SealState(models.TextChoices):
+    """Where a seal stands on a given day; computed, never stored."""
+
+    UPCOMING = "upcoming", _("noch nicht gültig")
+    VALID = "valid", _("gültig")
+    ENDING_SOON = "ending_soon", _("läuft bald ab")
+    EXPIRED = "expired", _("abgelaufen")
+
+
+class SealReminder(models.Model):
+    """One reminder e-mail sent before a seal ends. The unique constraint makes
+    each threshold go out at most once, even if the daily task runs twice."""
+
+    seal = models.ForeignKey(
+        Guetesiegel, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("Gütesiegel")
+    )
+    months_before = models.PositiveSmallIntegerField(_("Monate vor Ablauf"))
+    sent_at = models.DateTimeField(_("gesendet am"))
+    recipients = models.TextField(_("Empfänger:innen"), blank=True)
+
+    class Meta:
+        verbose_name = _("Erinnerung an das Ablaufdatum")
+        verbose_name_plural = _("Erinnerungen an das Ablaufdatum")
+        ordering = ["seal", "-months_before"]
+        constraints = [
+            models.UniqueConstraint(fields=["seal", "months_before"], name="one_reminder_per_seal_and_threshold"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seal.number}: {self.months_before}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from certification.models import (
     Area,
@@ -15,6 +16,7 @@ from certification.models import (
     Einrichtung,
     Familienzentrum,
     FamilienzentrumSite,
+    Guetesiegel,
     Kooperationspartner,
     Membership,
     MembershipRole,
@@ -156,3 +158,78 @@ def catalogue_rules(catalogue: CatalogueVersion, area: Area | None = None) -> li
     if area is not None:
         rules = rules.filter(areas=area)
     return list(rules.order_by("order").prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("order"))))
+
+
+def requires_two_factor(user) -> bool:
+    """Reviewers (anyone in the pool, active or not) and office staff see data
+    of every centre they review or manage: they sign in with a second factor.
+    Named by settings.ACCOUNTS_2FA_REQUIRED_CHECK, so accounts stays below us.
+    Runs on every request: at most one small query, none when the roles are known."""
+    roles = getattr(user, "_certification_roles", None)
+    if roles is not None:
+        return roles.is_office or roles.reviewer is not None
+    return user.is_staff or Reviewer.objects.filter(user_id=user.pk).exists()
+
+
+# -------------------------------------------------------------- the seal
+
+
+def current_seals() -> QuerySet[Guetesiegel]:
+    """Seals not superseded by a later seal of the same Familienzentrum."""
+    later = Guetesiegel.objects.filter(familienzentrum_id=OuterRef("familienzentrum_id")).filter(
+        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), pk__gt=OuterRef("pk"))
+    )
+    return Guetesiegel.objects.filter(~Exists(later))
+
+
+def current_seal_by_centre(centre_ids) -> dict[int, Guetesiegel]:
+    """The latest seal of each of the given Familienzentren, in one query."""
+    seals = Guetesiegel.objects.filter(familienzentrum_id__in=list(centre_ids)).order_by(
+        "familienzentrum_id", "-valid_from", "-pk"
+    )
+    result: dict[int, Guetesiegel] = {}
+    for seal in seals:
+        result.setdefault(seal.familienzentrum_id, seal)
+    return result
+
+
+def leader_emails(familienzentrum: Familienzentrum) -> list[str]:
+    site_ids = [link.site_id for link in familienzentrum.site_links.all()]
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=MembershipRole.LEITUNG, site_id__in=site_ids, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )
+
+
+def traeger_emails(familienzentrum: Familienzentrum) -> list[str]:
+    """The Träger's own address and its staff's."""
+    emails = set(
+        Membership.objects.filter(
+            role=MembershipRole.TRAEGER, traeger_id=familienzentrum.traeger_id, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+    if familienzentrum.traeger.email:
+        emails.add(familienzentrum.traeger.email)
+    return sorted(emails)
+
+
+# -------------------------------------------------------------- the reviewer pool
+
+
+def users_tied_to_traeger(traeger_id: int) -> QuerySet[Membership]:
+    """Memberships that tie a person to a Träger: its staff and the Leitung of any of its sites."""
+    return Membership.objects.filter(Q(traeger_id=traeger_id) | Q(site__traeger_id=traeger_id))
+
+
+def reviewer_pool(*, confirmers: bool = False, traeger_id: int | None = None):
+    """Users in the active reviewer pool (with `confirmers`, only those who may
+    confirm as second reviewer); with `traeger_id`, without those tied to it."""
+    queryset = get_user_model().objects.filter(is_active=True, reviewer__is_active=True)
+    if confirmers:
+        queryset = queryset.filter(reviewer__may_confirm=True)
+    if traeger_id is not None:
+        queryset = queryset.exclude(pk__in=users_tied_to_traeger(traeger_id).values("user_id"))
+    return queryset.order_by("full_name", "email")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import logging
 import math
 import uuid
 from dataclasses import dataclass
@@ -9,11 +11,25 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from certification.models import Einrichtung, Familienzentrum, FamilienzentrumForm, FamilienzentrumSite, Guetesiegel
+from certification.models import (
+    Einrichtung,
+    Familienzentrum,
+    FamilienzentrumForm,
+    FamilienzentrumSite,
+    Guetesiegel,
+    SealReminder,
+    SealState,
+)
+
+logger = logging.getLogger(__name__)
 
 VERBUND_MIN_SITES = 2
 VERBUND_MAX_SITES = 5
@@ -189,3 +205,154 @@ def issue_seal(*, familienzentrum: Familienzentrum, valid_from: date, snapshot_s
     seal.number = f"GS-FZ-{valid_from.year}-{seal.pk:05d}"
     seal.save(update_fields=["number"])
     return seal
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole calendar months (negative: back), the day clamped
+    to the target month's length: 31 July - 3 months is 30 April."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    month = month_index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# A seal counts as "ending soon" in its last six months; reminders go out
+# twelve, six and three months before it ends.
+ENDING_SOON_MONTHS = 6
+REMINDER_MONTHS = (12, 6, 3)
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    seal: Guetesiegel
+    state: str
+    days_left: int
+
+    @property
+    def label(self) -> str:
+        return SealState(self.state).label
+
+    @property
+    def is_valid(self) -> bool:
+        """Valid today (also while ending soon); never for an expired seal."""
+        return self.state in (SealState.VALID, SealState.ENDING_SOON)
+
+
+def seal_state(seal: Guetesiegel, today: date) -> SealStatus:
+    """The seal's state on `today`: valid from valid_from through valid_until
+    inclusive, ending soon in the last six months, expired after."""
+    days_left = (seal.valid_until - today).days
+    if today < seal.valid_from:
+        state = SealState.UPCOMING
+    elif today > seal.valid_until:
+        state = SealState.EXPIRED
+    elif today > add_months(seal.valid_until, -ENDING_SOON_MONTHS):
+        state = SealState.ENDING_SOON
+    else:
+        state = SealState.VALID
+    return SealStatus(seal=seal, state=state, days_left=max(days_left, 0))
+
+
+def validate_site_visit_sites(familienzentrum: Familienzentrum, site_ids: list[int]) -> None:
+    """The sites a Begehung visits: a single centre its one site; a Verbund
+    exactly two, one of them the grant recipient. Raises ValidationError."""
+    links = list(familienzentrum.site_links.all())
+    centre_ids = {link.site_id for link in links}
+    chosen = set(site_ids)
+    if not chosen or not chosen <= centre_ids:
+        raise ValidationError(_("Wählen Sie Standorte dieses Familienzentrums."))
+    if familienzentrum.form == FamilienzentrumForm.VERBUND:
+        errors = []
+        if len(chosen) != 2:
+            errors.append(
+                _("Bei einem Verbund werden genau zwei Standorte besucht, gewählt sind %(count)d.")
+                % {"count": len(chosen)}
+            )
+        recipient = next((link for link in links if link.is_grant_recipient), None)
+        if recipient is not None and recipient.site_id not in chosen:
+            errors.append(
+                _("Einer der besuchten Standorte muss der Zuschussempfänger sein: %(site)s.")
+                % {"site": recipient.site.name}
+            )
+        if errors:
+            raise ValidationError(errors)
+    elif chosen != centre_ids:
+        raise ValidationError(_("Bei einer Einzeleinrichtung wird ihr Standort besucht."))
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def due_reminder_months(seal: Guetesiegel, today: date) -> int | None:
+    """The most urgent reminder threshold reached on `today`, or None. A
+    threshold missed (say the task did not run for weeks) is not sent late
+    once a more urgent one is due: the centre gets one mail, the current one."""
+    if today < seal.valid_from or today > seal.valid_until:
+        return None
+    due = [months for months in REMINDER_MONTHS if today >= add_months(seal.valid_until, -months)]
+    return min(due) if due else None
+
+
+def seal_reminder_recipients(familienzentrum: Familienzentrum) -> list[str]:
+    from certification.selectors import leader_emails, traeger_emails
+
+    return sorted(set(leader_emails(familienzentrum)) | set(traeger_emails(familienzentrum)))
+
+
+def send_seal_reminder(seal: Guetesiegel, months_before: int, today: date) -> SealReminder | None:
+    """Reserve the reminder row, send the mail, commit. If another run holds
+    or has the row, the insert fails and nothing is sent; if the mail fails,
+    the row is rolled back and tomorrow's run tries again."""
+    recipients = seal_reminder_recipients(seal.familienzentrum)
+    if not recipients:
+        logger.warning("Seal %s: no recipients for the %d-month reminder", seal.number, months_before)
+        return None
+    try:
+        with transaction.atomic():
+            reminder = SealReminder.objects.create(
+                seal=seal, months_before=months_before, sent_at=timezone.now(), recipients=", ".join(recipients)
+            )
+            context = {
+                "seal": seal,
+                "centre": seal.familienzentrum,
+                "months_before": months_before,
+                "status": seal_state(seal, today),
+                "site_url": settings.SITE_URL,
+            }
+            with translation.override("de"):
+                subject = render_to_string("certification/email/seal_reminder_subject.txt", context).strip()
+                body = render_to_string("certification/email/seal_reminder.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except IntegrityError:
+        return None
+    return reminder
+
+
+def send_due_seal_reminders(today: date | None = None) -> list[SealReminder]:
+    """The daily job: every current (not superseded), unexpired seal whose
+    next threshold is reached and not yet reminded gets its one mail."""
+    from certification.selectors import current_seals
+
+    today = today or timezone.localdate()
+    seals = (
+        current_seals()
+        .filter(valid_from__lte=today, valid_until__gte=today, valid_until__lte=add_months(today, max(REMINDER_MONTHS)))
+        .select_related("familienzentrum__traeger")
+        .prefetch_related("reminders", "familienzentrum__site_links")
+    )
+    sent = []
+    for seal in seals:
+        months = due_reminder_months(seal, today)
+        if months is None:
+            continue
+        # A reminder at this or a more urgent threshold already went out.
+        if any(reminder.months_before <= months for reminder in seal.reminders.all()):
+            continue
+        try:
+            reminder = send_seal_reminder(seal, months, today)
+        except OSError:
+            logger.exception("Seal %s: sending the %d-month reminder failed", seal.number, months)
+            continue
+        if reminder is not None:
+            sent.append(reminder)
+    return sent

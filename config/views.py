@@ -11,9 +11,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from assessments.models import OPEN_STATES
+from assessments.models import OPEN_STATES, AssessmentState
+from assessments.review_selectors import last_closed_state_by_centre
 from assessments.selectors import assessments_for_user
+from certification.models import Familienzentrum
 from certification.selectors import (
+    current_seal_by_centre,
     familienzentren_for_user,
     familienzentren_led_by,
     partners_for_user,
@@ -39,16 +42,37 @@ def home(request):
         centres = list(familienzentren_led_by(request.user))
         for centre in centres:
             centre.open_assessment = open_by_centre.get(centre.pk)
+        # The seal, and whether a re-certification may start (the last cycle ended certified).
+        seals = current_seal_by_centre(centre.pk for centre in centres)
+        last_states = last_closed_state_by_centre(centre.pk for centre in centres)
+        for centre in centres:
+            centre.current_seal = seals.get(centre.pk)
+            centre.can_recertify = (
+                centre.open_assessment is None and last_states.get(centre.pk) == AssessmentState.CERTIFIED
+            )
         context["led_familienzentren"] = centres
     if roles.is_traeger or roles.is_office or roles.is_reviewer:
         context["assessments"] = visible_assessments
     if roles.is_traeger:
         context["traeger_list"] = traeger_for_user(request.user)
         context["traeger_sites"] = sites_of_traeger_for_user(request.user)
+        traeger_centres = list(Familienzentrum.objects.filter(traeger_id__in=roles.traeger_ids).order_by("name"))
+        seals = current_seal_by_centre(centre.pk for centre in traeger_centres)
+        context["traeger_seals"] = [(centre, seals.get(centre.pk)) for centre in traeger_centres]
+    if roles.is_reviewer:
+        context["review_assignments"] = [
+            assessment
+            for assessment in visible_assessments
+            if request.user.pk in (assessment.reviewer_id, assessment.second_reviewer_id)
+        ]
     if roles.is_partner:
         context["partners"] = partners_for_user(request.user)
     if roles.is_office:
-        context["all_familienzentren"] = familienzentren_for_user(request.user)
+        all_centres = list(familienzentren_for_user(request.user))
+        seals = current_seal_by_centre(centre.pk for centre in all_centres)
+        for centre in all_centres:
+            centre.current_seal = seals.get(centre.pk)
+        context["all_familienzentren"] = all_centres
     context["has_any_role"] = any(
         [roles.is_leitung, roles.is_traeger, roles.is_partner, roles.is_reviewer, roles.is_office]
     )

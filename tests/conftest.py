@@ -28,6 +28,34 @@ def _fast_and_private(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    # Uploaded evidence goes to this test's own folder, never to var/.
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": private, "private": private}
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(request, monkeypatch):
+    """`client.force_login(user)` skips the password; for reviewers and office
+    staff it skips the second factor too (a confirmed TOTP device, the session
+    marked verified), so permission tests need not repeat the 2FA dance. Real
+    logins (the login form, the browser) still need the code; tests marked
+    `two_factor` get the plain force_login and meet the 2FA middleware."""
+    if request.node.get_closest_marker("two_factor") is not None:
+        return
+    from django.test.client import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from tests.two_factor import mark_session_verified
+
+        mark_session_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

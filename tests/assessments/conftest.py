@@ -140,3 +140,90 @@ def in_review(submitted, olga, rita):
     services.assign_reviewers(user=olga, assessment_id=submitted.pk, reviewer=rita, second_reviewer=second)
     submitted.refresh_from_db()
     return submitted
+
+
+# ---------------------------------------------------------------- the review (issue 5)
+# gabi is the assigned reviewer and zeno the second reviewer of `reviewing`;
+# rita stays an unassigned reviewer, as in the shared personas.
+
+
+@pytest.fixture
+def gabi(db):
+    from tests.factories import ReviewerFactory, UserFactory
+
+    return ReviewerFactory(user=UserFactory(email="gabi@example.org", full_name="Gabi Gutachterin")).user
+
+
+@pytest.fixture
+def zeno(db):
+    from tests.factories import ReviewerFactory, UserFactory
+
+    return ReviewerFactory(user=UserFactory(email="zeno@example.org", full_name="Zeno Zweit"), may_confirm=True).user
+
+
+@pytest.fixture
+def reviewing(submitted, olga, gabi, zeno):
+    services.assign_reviewers(user=olga, assessment_id=submitted.pk, reviewer=gabi, second_reviewer=zeno)
+    submitted.refresh_from_db()
+    return submitted
+
+
+def accept_all(assessment, reviewer) -> None:
+    from assessments.models import Verdict
+
+    for entry in assessment.latest_submission.payload["criteria"]:
+        services.set_verdict(
+            user=reviewer,
+            assessment_id=assessment.pk,
+            criterion_code=entry["code"],
+            verdict=Verdict.ACCEPTED,
+            comment="",
+        )
+
+
+def schedule_visit(assessment, reviewer, *, done: bool = False):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    site_ids = [link.site_id for link in assessment.familienzentrum.site_links.all() if link.is_grant_recipient]
+    if assessment.familienzentrum.is_verbund:
+        site_ids = [link.site_id for link in assessment.familienzentrum.site_links.all()][:2]
+    visit = services.schedule_site_visit(
+        user=reviewer,
+        assessment_id=assessment.pk,
+        scheduled_for=datetime(2027, 3, 10, 9, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        site_ids=site_ids,
+        notes="Bitte Räume und Elternbereich zeigen.",
+    )
+    if done:
+        visit = services.record_site_visit_done(user=reviewer, assessment_id=assessment.pk, notes="Alles gesehen.")
+    return visit
+
+
+@pytest.fixture
+def queried(reviewing, gabi, alice):
+    """gabi queried 1.1 and sent the query; alice has answered it."""
+    from assessments.models import Verdict
+
+    services.set_verdict(
+        user=gabi, assessment_id=reviewing.pk, criterion_code="1.1", verdict=Verdict.QUERIED, comment="Bitte belegen."
+    )
+    services.request_changes(user=gabi, assessment_id=reviewing.pk)
+    services.reply_to_query(user=alice, assessment_id=reviewing.pk, criterion_code="1.1", reply="Liegt jetzt bei.")
+    reviewing.refresh_from_db()
+    return reviewing
+
+
+@pytest.fixture
+def visited(reviewing, gabi):
+    schedule_visit(reviewing, gabi)
+    return reviewing
+
+
+@pytest.fixture
+def recommended_by_gabi(reviewing, gabi):
+    accept_all(reviewing, gabi)
+    schedule_visit(reviewing, gabi, done=True)
+    services.recommend(user=gabi, assessment_id=reviewing.pk, note="Empfehlung.")
+    reviewing.refresh_from_db()
+    return reviewing

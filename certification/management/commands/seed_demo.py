@@ -9,6 +9,7 @@ password always works, even after someone changed it.
 
 from __future__ import annotations
 
+from base64 import b32decode
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,13 @@ from certification.models import (
 from certification.services import VERBUND_MAX_DISTANCE_KM, SiteChoice, create_familienzentrum, distance_km
 
 DEMO_PASSWORD = "familienzentrum"
+# Reviewers and office staff sign in with a second factor (TOTP). The demo
+# accounts share this fixed, documented secret (base32, as typed into an
+# authenticator app) so that demos and tests can compute the codes.
+# Never use it for a real account.
+DEMO_TOTP_SECRET = "GUETESIEGELFAMILIENZENTRUMDEMO23"
+DEMO_TOTP_DEVICE = "Demo-Authenticator"
+TWO_FACTOR_ACCOUNTS = ["gutachterin@example.org", "zweitgutachter@example.org", "office@example.org"]
 CATALOGUE_DIR = Path(settings.BASE_DIR) / "certification" / "catalogues"
 
 TRAEGER_NAME = "Kindertagesbetreuung Kreismäuse AöR"
@@ -133,12 +141,18 @@ class Command(BaseCommand):
             self._membership(users["partner@example.org"], MembershipRole.PARTNER, partner=partner)
             self._reviewer(users["gutachterin@example.org"], may_confirm=False)
             self._reviewer(users["zweitgutachter@example.org"], may_confirm=True)
+            for email in TWO_FACTOR_ACCOUNTS:
+                self._totp_device(users[email])
 
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS(_("Demodaten sind angelegt.")))
             self.stdout.write(_("Anmeldung mit dem Passwort „%(password)s“ für:") % {"password": DEMO_PASSWORD})
             for demo in USERS:
                 self.stdout.write(f"  {demo.email}")
+            self.stdout.write(
+                _("Zwei-Faktor-Anmeldung für %(accounts)s: TOTP-Schlüssel %(secret)s")
+                % {"accounts": ", ".join(TWO_FACTOR_ACCOUNTS), "secret": DEMO_TOTP_SECRET}
+            )
 
     # -- catalogue -----------------------------------------------------------
 
@@ -223,3 +237,16 @@ class Command(BaseCommand):
             user=user, defaults={"is_active": True, "may_confirm": may_confirm}
         )
         return reviewer
+
+    def _totp_device(self, user):
+        """The one confirmed authenticator of a demo account, with the
+        documented secret; other devices of the account are removed."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.filter(user=user).exclude(name=DEMO_TOTP_DEVICE).delete()
+        device, _created = TOTPDevice.objects.update_or_create(
+            user=user,
+            name=DEMO_TOTP_DEVICE,
+            defaults={"key": b32decode(DEMO_TOTP_SECRET).hex(), "confirmed": True, "drift": 0},
+        )
+        return device
