@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "certification",
     "assessments",
@@ -58,6 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor: OTPMiddleware tells whether the session passed it,
+    # TwoFactorMiddleware keeps reviewers and office staff out until it has.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -119,6 +126,11 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Two-factor authentication (TOTP): who needs it is decided by the
+# certification app (reviewers and office staff); accounts imports the check by path.
+ACCOUNTS_2FA_REQUIRED_CHECK = "certification.selectors.requires_two_factor"
+OTP_TOTP_ISSUER = "Gütesiegel Familienzentrum"
+
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -172,6 +184,12 @@ STORAGES = {
     },
 }
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 20, minimum=1)
+MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 10, minimum=1)
+# Request bodies above the upload limit are refused before Django reads them;
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14, minimum=1)
 
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
@@ -200,7 +218,33 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3, minimum=1)
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Reminders 12, 6 and 3 months before a Gütesiegel ends; each is sent once.
+    "seal-reminders": {"task": "certification.send_seal_reminders", "schedule": crontab(hour=7, minute=0)},
+}
+
+# Reports (reports.tasks): a build past the soft limit fails cleanly; past the
+# hard limit the worker kills it, and the sweep (every REPORTS_SWEEP_SECONDS)
+# re-queues it once or marks it failed. The sweep also re-sends reports whose
+# hand-over to the broker failed, so a broker outage never loses a report.
+REPORTS_SOFT_TIME_LIMIT = env_int("REPORTS_SOFT_TIME_LIMIT", 120, minimum=1)
+REPORTS_HARD_TIME_LIMIT = env_int("REPORTS_HARD_TIME_LIMIT", 180, minimum=2)
+if REPORTS_HARD_TIME_LIMIT <= REPORTS_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("REPORTS_HARD_TIME_LIMIT must be greater than REPORTS_SOFT_TIME_LIMIT.")
+REPORTS_MAX_RETRIES = env_int("REPORTS_MAX_RETRIES", 5, minimum=0)
+REPORTS_SWEEP_SECONDS = env_int("REPORTS_SWEEP_SECONDS", 60, minimum=5)
+REPORTS_REQUEUE_AFTER_SECONDS = env_int("REPORTS_REQUEUE_AFTER_SECONDS", 900, minimum=60)
+REPORTS_PDF_VARIANT = env_str("REPORTS_PDF_VARIANT", "pdf/ua-1")
+if REPORTS_PDF_VARIANT not in {"pdf/ua-1", "pdf/a-3b", "pdf/a-3u", ""}:
+    raise ImproperlyConfigured(
+        f"REPORTS_PDF_VARIANT must be pdf/ua-1, pdf/a-3b, pdf/a-3u or empty, got {REPORTS_PDF_VARIANT!r}."
+    )
+# Test hook only: the first attempt of each build sleeps this many seconds so
+# that a test can kill the worker in the middle of a build.
+REPORTS_TEST_BUILD_DELAY = env_int("REPORTS_TEST_BUILD_DELAY", 0, minimum=0)
+if PRODUCTION and REPORTS_TEST_BUILD_DELAY:
+    raise ImproperlyConfigured("REPORTS_TEST_BUILD_DELAY is a test hook and must not be set in production.")
+CELERY_BEAT_SCHEDULE["reports.sweep"] = {"task": "reports.sweep", "schedule": float(REPORTS_SWEEP_SECONDS)}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -225,5 +269,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("konto/", include("accounts.urls")),
     path("katalog/", include("certification.urls")),
     path("selbstbewertung/", include("assessments.urls")),
+    path("berichte/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Berichte")
+
+    def ready(self) -> None:
+        from django_fsm.signals import post_transition
+
+        from assessments.models import Assessment
+        from reports.receivers import request_reports_on_transition
+
+        post_transition.connect(
+            request_reports_on_transition, sender=Assessment, dispatch_uid="reports.request_reports_on_transition"
+        )

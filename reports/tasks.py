@@ -1,0 +1,49 @@
+"""Thin Celery tasks: take a primary key, call the service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from reports import services
+
+logger = logging.getLogger(__name__)
+
+
+class ReportTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries exhausted (or an error not worth retrying escaped the
+        # service): the report must end up failed, not queued for ever.
+        report_id = args[0] if args else kwargs.get("report_id")
+        try:
+            services.fail_report(report_id, services.describe(exc))
+        except services.TRANSIENT_ERRORS:
+            logger.exception("Report %s: could not record its failure; the sweep will", report_id)
+
+
+@shared_task(
+    bind=True,
+    base=ReportTask,
+    name="reports.build_report",
+    # Acknowledge only after the build, and put the message back when the
+    # worker process dies mid-build, so a killed worker loses no report.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=settings.REPORTS_MAX_RETRIES,
+    soft_time_limit=settings.REPORTS_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORTS_HARD_TIME_LIMIT,
+)
+def build_report(self, report_id: int) -> str | None:
+    report = services.build_report(report_id, task_id=self.request.id or "")
+    return report.status if report is not None else None
+
+
+@shared_task(name="reports.sweep")
+def sweep_reports() -> dict[str, int]:
+    return services.sweep_reports()

@@ -1,0 +1,127 @@
+"""The reports pages: a panel per assessment (also loaded into the
+assessment's page by htmx), requesting a report, downloading it, and the
+CSV/XLSX exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments import rules
+from assessments.permissions import get_assessment_for_user
+from reports import exports, selectors, services
+from reports.forms import ReportRequestForm
+from reports.models import PUBLIC_FAILURE_MESSAGE
+from reports.permissions import get_report_for_user, require_office
+
+
+def _panel_context(request, assessment, *, notice: str = "") -> dict:
+    return {
+        "assessment": assessment,
+        "overview": selectors.reports_overview(assessment),
+        "is_office": rules.is_office(request.user),
+        "public_failure": PUBLIC_FAILURE_MESSAGE,
+        "notice": notice,
+    }
+
+
+@login_required
+@require_GET
+def assessment_reports(request, pk: int):
+    assessment = get_assessment_for_user(request.user, pk)
+    return render(request, "reports/assessment_reports.html", _panel_context(request, assessment))
+
+
+@login_required
+@require_GET
+def assessment_panel(request, pk: int):
+    """The panel alone, for htmx: loaded into the assessment page and polled
+    while a report is being built."""
+    assessment = get_assessment_for_user(request.user, pk)
+    return render(request, "reports/_panel.html", _panel_context(request, assessment))
+
+
+@login_required
+@require_POST
+def request_report(request, pk: int):
+    assessment = get_assessment_for_user(request.user, pk)
+    form = ReportRequestForm(request.POST)
+    submission = assessment.latest_submission
+    if not form.is_valid() or submission is None:
+        notice = _("Dieser Bericht kann nicht angefordert werden.")
+    else:
+        try:
+            report = services.request_report(
+                request.user, submission, form.cleaned_data["kind"], rebuild=form.cleaned_data["rebuild"]
+            )
+        except services.ReportNotAvailable as refused:
+            notice = refused.message
+        else:
+            created = getattr(report, "just_created", False)
+            # After the commit the report was handed over (or, without a
+            # broker, built); read back how that went.
+            report.refresh_from_db()
+            if report.is_done:
+                notice = (_("%(kind)s ist fertig.") if created else _("%(kind)s liegt bereits vor.")) % {
+                    "kind": report.get_kind_display()
+                }
+            elif report.is_failed:
+                notice = _("%(kind)s konnte nicht erstellt werden.") % {"kind": report.get_kind_display()}
+            elif report.waits_for_broker:
+                notice = _("%(kind)s wird erstellt, sobald der Dienst wieder erreichbar ist.") % {
+                    "kind": report.get_kind_display()
+                }
+            else:
+                notice = _("%(kind)s wird erstellt.") % {"kind": report.get_kind_display()}
+    if request.htmx:
+        return render(request, "reports/_panel.html", _panel_context(request, assessment, notice=notice))
+    messages.info(request, notice)
+    return redirect("reports:assessment_reports", assessment.pk)
+
+
+@login_required
+@require_GET
+def download(request, pk: int, report_pk: int):
+    report = get_report_for_user(request.user, pk, report_pk)
+    if not report.is_done:
+        raise Http404
+    response = FileResponse(
+        selectors.open_report_file(report),
+        as_attachment=True,
+        filename=report.download_name,
+        content_type=report.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _table_response(table: exports.Table, fmt: str, basename: str) -> HttpResponse:
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(table), content_type=exports.CSV_CONTENT_TYPE)
+    else:
+        response = HttpResponse(exports.to_xlsx(table), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{basename}_{stamp}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def export_assessment(request, pk: int, fmt: str):
+    assessment = get_assessment_for_user(request.user, pk)
+    return _table_response(exports.assessment_table(assessment, request.user), fmt, f"selbstbewertung-{assessment.pk}")
+
+
+@login_required
+@require_GET
+def export_all(request, fmt: str):
+    require_office(request.user)
+    return _table_response(exports.all_assessments_table(), fmt, "selbstbewertungen")
