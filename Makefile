@@ -72,7 +72,7 @@ beat: $(INSTALLED)
 	$(VENV)/bin/celery -A config beat --loglevel=info
 
 messages: $(INSTALLED)
-	$(PY) manage.py makemessages -l en --ignore=.venv
+	$(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=staticfiles --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

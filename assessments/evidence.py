@@ -333,7 +333,10 @@ def evidence_by_criterion(assessment: Assessment) -> dict[int, list[LinkedEviden
     links = (
         EvidenceLink.objects.filter(assessment=assessment)
         .select_related("evidence__owner_familienzentrum", "evidence__owner_partner")
-        .prefetch_related(Prefetch("evidence__revisions", queryset=EvidenceRevision.objects.order_by("-number")))
+        .prefetch_related(
+            Prefetch("evidence__revisions", queryset=EvidenceRevision.objects.order_by("-number")),
+            "evidence__sites",
+        )
         .order_by("evidence__title", "pk")
     )
     result: dict[int, list[LinkedEvidence]] = {}

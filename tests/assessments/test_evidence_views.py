@@ -235,3 +235,45 @@ def test_new_partner_registers_through_the_link(client, draft, alice):
     assert response.status_code == 302
     response = client.get(response.url)
     assert response.status_code == 200 and "Kriterium 1.1" in response.content.decode()
+
+
+def test_a_verbund_document_names_the_sites_it_serves(client, alice, mini_catalogue):
+    from datetime import date as _date
+
+    from assessments import services
+    from certification.models import Area, FamilienzentrumForm, FamilienzentrumSite, Membership
+    from tests.factories import EinrichtungFactory, FamilienzentrumFactory
+
+    centre = FamilienzentrumFactory(form=FamilienzentrumForm.VERBUND, name="Verbund Eifel")
+    second = EinrichtungFactory(traeger=centre.traeger, name="Zweiter Standort")
+    FamilienzentrumSite.objects.create(familienzentrum=centre, site=second)
+    Membership.objects.create(user=alice, role="leitung", site=second)
+    alice = type(alice).objects.get(pk=alice.pk)
+    assessment = services.start_assessment(
+        user=alice,
+        familienzentrum=centre,
+        catalogue=mini_catalogue,
+        kind="first",
+        profile_areas=[Area.objects.get(catalogue=mini_catalogue, code="4B")],
+        review_period_start=_date(2026, 8, 1),
+        review_period_end=_date(2027, 1, 31),
+    )
+    client.force_login(alice)
+    criterion = mini_catalogue.criteria.get(code="1.1")
+    prefix = f"e{criterion.pk}"
+    page = client.get(reverse("assessments:area", args=[assessment.pk, "1"])).content.decode()
+    assert f'name="{prefix}-sites"' in page
+    site_ids = [str(link.site_id) for link in centre.site_links.all()]
+    client.post(
+        reverse("assessments:evidence_upload", args=[assessment.pk, "1.1"]),
+        {
+            f"{prefix}-files": [upload("a.pdf", PDF_BYTES)],
+            f"{prefix}-kind": "offer",
+            f"{prefix}-effective_date": "2026-09-01",
+            f"{prefix}-sites": site_ids,
+        },
+    )
+    document = Evidence.objects.get()
+    assert sorted(str(pk) for pk in document.sites.values_list("pk", flat=True)) == sorted(site_ids)
+    page = client.get(reverse("assessments:area", args=[assessment.pk, "1"])).content.decode()
+    assert "Zweiter Standort" in page
