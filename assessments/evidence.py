@@ -431,9 +431,9 @@ def invite_partner(
 
 
 def _send_invitation(invitation_id: int, token: str) -> None:
-    from assessments.tasks import send_partner_invitation
+    from assessments.tasks import enqueue, send_partner_invitation
 
-    send_partner_invitation.delay(invitation_id, token)
+    enqueue(send_partner_invitation, invitation_id, token)
 
 
 def send_invitation_mail(invitation_id: int, token: str) -> None:

@@ -403,6 +403,10 @@ class AssessmentEvent(models.Model):
     note = models.TextField(_("Notiz"), blank=True)
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    # Set once the e-mail about this event went out. Events that should have
+    # mailed but have none are re-sent by a periodic sweep (an outbox), so a
+    # broker outage at the moment of the transition loses no notification.
+    notified_at = models.DateTimeField(_("benachrichtigt am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Ereignis")

@@ -410,10 +410,10 @@ def _transition(assessment: Assessment, name: str, user, *, note: str = "", subm
 
 def _notify_after_commit(event: AssessmentEvent) -> None:
     # The task reads the event row, so it must not run before the commit.
-    from assessments.tasks import notify_assessment_event
+    from assessments.tasks import enqueue, notify_assessment_event
 
     if event.action in NOTIFIED_ACTIONS:
-        transaction.on_commit(lambda: notify_assessment_event.delay(event.pk))
+        transaction.on_commit(lambda: enqueue(notify_assessment_event, event.pk))
 
 
 NOTIFIED_ACTIONS = {
@@ -600,9 +600,9 @@ def schedule_site_visit(*, user, assessment_id: int, scheduled_for, site_ids: li
     names = ", ".join(link.site.name for link in links if link.site_id in site_ids)
     _record(assessment, user, EventAction.VISIT_SCHEDULED, assessment.state, assessment.state, note=f"{when} · {names}")
     # The invitation reads the saved visit, so it may only go out after the commit.
-    from assessments.tasks import send_site_visit_invitation
+    from assessments.tasks import enqueue, send_site_visit_invitation
 
-    transaction.on_commit(lambda: send_site_visit_invitation.delay(visit.pk))
+    transaction.on_commit(lambda: enqueue(send_site_visit_invitation, visit.pk))
     return visit
 
 

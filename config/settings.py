@@ -221,6 +221,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 12, 6 and 3 months before a Gütesiegel ends; each is sent once.
     "seal-reminders": {"task": "certification.send_seal_reminders", "schedule": crontab(hour=7, minute=0)},
+    # The outbox of assessment e-mails: re-sends those the broker never got.
+    "assessment-notifications": {"task": "assessments.resend_notifications", "schedule": 300.0},
 }
 
 # Reports (reports.tasks): a build past the soft limit fails cleanly; past the
