@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from assessments import rules
 from assessments.models import (
     EDITABLE_STATES,
+    OPEN_STATES,
     Assessment,
     Evidence,
     EvidenceGrant,
@@ -339,10 +340,16 @@ def evidence_by_criterion(assessment: Assessment) -> dict[int, list[LinkedEviden
         )
         .order_by("evidence__title", "pk")
     )
+    # A partner's document counts only while its grant to the centre stands.
+    granted = set(
+        EvidenceGrant.objects.filter(
+            familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
+        ).values_list("evidence_id", flat=True)
+    )
     result: dict[int, list[LinkedEvidence]] = {}
     for link in links:
         revisions = list(link.evidence.revisions.all())
-        if not revisions:
+        if not revisions or (link.evidence.owner_partner_id and link.evidence_id not in granted):
             continue
         result.setdefault(link.criterion_id, []).append(
             LinkedEvidence(link.evidence, revisions[0], evidence_warnings(link.evidence, assessment))
@@ -399,6 +406,12 @@ def resolve_invitation(token: str) -> PartnerInvitation:
     return invitation
 
 
+def organisation_name_taken(name: str) -> bool:
+    # Compared in Python: SQLite's case-insensitive matching ignores umlauts.
+    wanted = name.strip().casefold()
+    return any(existing.casefold() == wanted for existing in Kooperationspartner.objects.values_list("name", flat=True))
+
+
 @transaction.atomic
 def invite_partner(
     *,
@@ -409,18 +422,27 @@ def invite_partner(
     partner_id: int | None = None,
     organisation_name: str = "",
 ) -> PartnerInvitation:
+    """Invite an existing partner organisation (the link only works for a
+    person who already is its staff) or a new organisation by name (the
+    accepting person becomes its first staff member)."""
     assessment = _editable_assessment(user, assessment_id)
     criteria = list(Criterion.objects.filter(catalogue_id=assessment.catalogue_id, code__in=criterion_codes))
     if not criteria or len(criteria) != len(set(criterion_codes)):
         raise ValidationError(_("Wählen Sie Kriterien dieser Selbstbewertung."))
     partner = Kooperationspartner.objects.filter(pk=partner_id).first() if partner_id else None
-    if partner is None and not organisation_name.strip():
-        raise ValidationError(_("Wählen Sie einen Kooperationspartner oder nennen Sie die Organisation."))
+    organisation_name = organisation_name.strip()
+    if partner is None:
+        if not organisation_name:
+            raise ValidationError(_("Wählen Sie einen Kooperationspartner oder nennen Sie die Organisation."))
+        if organisation_name_taken(organisation_name):
+            raise ValidationError(
+                _("Diese Organisation ist schon registriert: wählen Sie sie in der Liste der Kooperationspartner.")
+            )
     invitation = PartnerInvitation.objects.create(
         assessment=assessment,
         partner=partner,
         email=email.strip().lower(),
-        organisation_name=organisation_name.strip(),
+        organisation_name="" if partner else organisation_name,
         nonce=secrets.token_hex(16),
         created_by=user,
     )
@@ -455,9 +477,10 @@ def send_invitation_mail(invitation_id: int, token: str) -> None:
 
 @transaction.atomic
 def accept_invitation(*, user, invitation_id: int) -> PartnerAccess:
-    """The invited partner accepts. A user with no partner membership yet (a
-    new partner user invited by e-mail) becomes staff of the named partner,
-    created from the organisation name when there is none."""
+    """The invited person accepts. For an existing organisation only its own
+    staff can accept: an invitation never makes anyone a member of an
+    organisation it already has. For a new organisation (invited by name)
+    the organisation is created and the accepting person becomes its staff."""
     invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation_id)
     existing = PartnerAccess.objects.filter(invitation=invitation).first()
     if existing is not None:
@@ -467,12 +490,23 @@ def accept_invitation(*, user, invitation_id: int) -> PartnerAccess:
     if user.email.lower() != invitation.email:
         raise InvitationInvalid(_("Diese Einladung gilt für eine andere E-Mail-Adresse."))
     partner = invitation.partner
-    if partner is None:
-        partner, _created = Kooperationspartner.objects.get_or_create(
-            name=invitation.organisation_name, defaults={"email": invitation.email}
-        )
-    Membership.objects.get_or_create(user=user, role=MembershipRole.PARTNER, partner=partner)
-    user.__dict__.pop("_certification_roles", None)
+    if partner is not None:
+        if partner.pk not in roles_for(user).partner_ids:
+            raise InvitationInvalid(
+                _(
+                    "Sie sind nicht als Mitarbeiter:in von %(partner)s eingetragen. Bitten Sie Ihre Organisation "
+                    "oder die Zertifizierungsstelle, Ihr Konto zuzuordnen."
+                )
+                % {"partner": partner}
+            )
+    else:
+        if organisation_name_taken(invitation.organisation_name):
+            raise InvitationInvalid(
+                _("Eine Organisation dieses Namens ist schon registriert; bitten Sie um eine neue Einladung.")
+            )
+        partner = Kooperationspartner.objects.create(name=invitation.organisation_name, email=invitation.email)
+        Membership.objects.create(user=user, role=MembershipRole.PARTNER, partner=partner)
+        user.__dict__.pop("_certification_roles", None)
     access = PartnerAccess.objects.create(assessment=invitation.assessment, partner=partner, invitation=invitation)
     access.criteria.set(invitation.criteria.all())
     invitation.accepted_at = timezone.now()
@@ -574,9 +608,11 @@ def revoke_grant(*, user, grant_id: int) -> EvidenceGrant:
     EvidenceGrantLog.objects.create(
         evidence=grant.evidence, familienzentrum_id=grant.familienzentrum_id, action=GrantLogAction.REVOKED, actor=user
     )
+    # Out of every open cycle of the centre; frozen submissions keep their
+    # revisions through SubmissionRevision, so those stay untouched.
     EvidenceLink.objects.filter(
         evidence=grant.evidence,
         assessment__familienzentrum_id=grant.familienzentrum_id,
-        assessment__state__in=EDITABLE_STATES,
+        assessment__state__in=OPEN_STATES,
     ).delete()
     return grant

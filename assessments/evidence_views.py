@@ -53,6 +53,11 @@ def _form_errors(request, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
+def _is_id(value: str) -> bool:
+    # str.isdigit() accepts "²"; int() does not.
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
 def _criterion_or_404(assessment, code):
     try:
         return criterion_of(assessment, code)
@@ -69,7 +74,7 @@ def upload(request, pk: int, criterion_code: str):
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(_card_url(assessment, criterion))
-    site_ids = [int(pk) for pk in request.POST.getlist(form.add_prefix("sites")) if pk.isdigit()]
+    site_ids = [int(pk) for pk in request.POST.getlist(form.add_prefix("sites")) if _is_id(pk)]
     try:
         created = evidence_services.upload_for_criterion(
             user=request.user,
@@ -147,7 +152,7 @@ def link(request, pk: int, criterion_code: str):
     assessment = get_assessment_for_editor(request.user, pk)
     criterion = _criterion_or_404(assessment, criterion_code)
     evidence_id = request.POST.get("evidence", "")
-    if not evidence_id.isdigit():
+    if not _is_id(evidence_id):
         messages.error(request, _("Bitte wählen Sie ein Dokument."))
         return redirect(_card_url(assessment, criterion))
     try:
@@ -179,22 +184,41 @@ def download(request, revision_pk: int):
 
 @login_required
 def index(request, pk: int):
-    """The evidence index of an assessment: criterion to documents."""
+    """The evidence index of an assessment: criterion to documents. While the
+    centre can edit, the live links; once submitted, what the latest
+    submission froze, so that nobody mistakes later files for submitted ones."""
     assessment = get_assessment_for_user(request.user, pk)
-    linked = evidence_services.evidence_by_criterion(assessment)
-    rows = []
-    for area in areas_with_scope(assessment):
-        for criterion in area.criteria.all():
-            rows.append({"area": area, "criterion": criterion, "entries": linked.get(criterion.pk, [])})
-    documents = {}
-    for entries in linked.values():
-        for entry in entries:
-            documents[entry.evidence.pk] = entry
+    submission = assessment.latest_submission
+    if assessment.is_editable or submission is None:
+        rows = _live_index_rows(assessment)
+        frozen = None
+    else:
+        rows = [
+            {"code": entry["code"], "title": entry["title"], "entries": entry.get("evidence", [])}
+            for entry in submission.payload["criteria"]
+        ]
+        frozen = submission
+    document_count = len({item["revision_id"] for row in rows for item in row["entries"]})
     return render(
         request,
         "assessments/evidence_index.html",
-        {"assessment": assessment, "rows": rows, "document_count": len(documents)},
+        {"assessment": assessment, "rows": rows, "document_count": document_count, "frozen": frozen},
     )
+
+
+def _live_index_rows(assessment) -> list[dict]:
+    from assessments.services import evidence_entry
+
+    linked = evidence_services.evidence_by_criterion(assessment)
+    return [
+        {
+            "code": criterion.code,
+            "title": criterion.title,
+            "entries": [evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
+        }
+        for area in areas_with_scope(assessment)
+        for criterion in area.criteria.all()
+    ]
 
 
 # ---------------------------------------------------------------- invitations
@@ -244,7 +268,7 @@ def invitation(request, token: str):
     has_account = user_model.objects.filter(email=invitation.email).exists()
     form = None
     if not request.user.is_authenticated and not has_account:
-        form = PartnerRegistrationForm(request.POST or None)
+        form = PartnerRegistrationForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and form.is_valid():
             try:
                 user = user_model.objects.create_user(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import AssessmentKind, EvidenceKind, ItemStatus
@@ -213,10 +214,21 @@ class PartnerRegistrationForm(forms.Form):
     password = forms.CharField(label=_("Passwort"), widget=forms.PasswordInput, min_length=10)
     password_again = forms.CharField(label=_("Passwort wiederholen"), widget=forms.PasswordInput)
 
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+        password = cleaned.get("password")
+        if password and password != cleaned.get("password_again"):
             self.add_error("password_again", _("Die Passwörter stimmen nicht überein."))
+        elif password:
+            user = get_user_model()(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, user=user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
         return cleaned
 
 

@@ -356,7 +356,13 @@ def reply(request, pk: int, criterion_code: str):
         context = _queries_context(request, assessment, forms={criterion_code: form} if form.errors else None)
         item = next((item for item in context["current"] if item["verdict"].criterion.code == criterion_code), None)
         if item is None:
-            raise Http404
+            # A stale tab: the query round is over. Say so instead of a bare 404.
+            messages.error(
+                request, " ".join(form.errors.get("reply", [])) or _("Diese Rückfrage ist nicht mehr offen.")
+            )
+            return HttpResponse(
+                status=204, headers={"HX-Redirect": reverse("assessments:detail", args=[assessment.pk])}
+            )
         context.update({"item": item, "saved": not form.errors, "oob": True})
         return render(request, "assessments/review/_reply_saved.html", context)
     if form.errors:

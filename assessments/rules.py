@@ -4,7 +4,7 @@ rules live in one place. No model imports here (models import this module)."""
 
 from __future__ import annotations
 
-from certification.selectors import roles_for
+from certification.selectors import roles_for, users_tied_to_traeger
 
 
 def _site_ids(assessment) -> set[int]:
@@ -28,11 +28,24 @@ def is_office(user) -> bool:
 
 
 def is_assigned_reviewer(user, assessment) -> bool:
-    return user.is_authenticated and assessment.reviewer_id == user.pk
+    """The assigned reviewer, while still in the active pool."""
+    return user.is_authenticated and assessment.reviewer_id == user.pk and roles_for(user).is_reviewer
 
 
 def is_second_reviewer(user, assessment) -> bool:
-    return user.is_authenticated and assessment.second_reviewer_id == user.pk
+    """The named second reviewer, while still in the pool and allowed to confirm."""
+    roles = roles_for(user)
+    return (
+        user.is_authenticated
+        and assessment.second_reviewer_id == user.pk
+        and roles.is_reviewer
+        and roles.reviewer.may_confirm
+    )
+
+
+def is_tied_to_traeger(user, assessment) -> bool:
+    """Staff of the centre's Träger or Leitung of one of its sites: never a judge."""
+    return users_tied_to_traeger(assessment.familienzentrum.traeger_id).filter(user_id=user.pk).exists()
 
 
 def can_view(user, assessment) -> bool:
@@ -62,8 +75,12 @@ def can_confirm(user, assessment) -> bool:
     the person who recommended."""
     if assessment.recommended_by_id is not None and assessment.recommended_by_id == user.pk:
         return False
-    return is_second_reviewer(user, assessment) or is_office(user)
+    if not (is_second_reviewer(user, assessment) or is_office(user)):
+        return False
+    return not is_tied_to_traeger(user, assessment)
 
 
 def can_decline(user, assessment) -> bool:
-    return is_assigned_reviewer(user, assessment) or is_office(user)
+    if not (is_assigned_reviewer(user, assessment) or is_office(user)):
+        return False
+    return not is_tied_to_traeger(user, assessment)

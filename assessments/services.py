@@ -249,7 +249,7 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
                     "fulfilled": criterion.pk in evaluation.fulfilled_criterion_ids,
                     "narrative": answer.narrative if answer else "",
                     "delivering_sites": sorted(site.pk for site in answer.delivering_sites.all()) if answer else [],
-                    "evidence": [_evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
+                    "evidence": [evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
                     "warnings": warnings.get(criterion.pk, []),
                 }
             )
@@ -317,7 +317,8 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
     }
 
 
-def _evidence_entry(entry) -> dict:
+def evidence_entry(entry) -> dict:
+    """A linked document as the snapshot records it (also used for live lists)."""
     evidence, revision = entry.evidence, entry.revision
     return {
         "evidence_id": evidence.pk,
@@ -483,7 +484,8 @@ def assign_reviewers(*, user, assessment_id: int, reviewer, second_reviewer) -> 
         raise TransitionRefused(
             _("%(reviewer)s darf nicht als Zweitgutachter:in bestätigen.") % {"reviewer": second_reviewer}
         )
-    _transition(assessment, "assign", user, note=f"{reviewer.email} / {second_reviewer.email}")
+    # Names, not addresses: the centre sees the timeline too.
+    _transition(assessment, "assign", user, note=f"{reviewer.get_full_name()} / {second_reviewer.get_full_name()}")
     return assessment
 
 
@@ -562,8 +564,11 @@ def resubmit(*, user, assessment_id: int) -> Submission:
         raise TransitionRefused(_("Die Selbstbewertung ist noch nicht vollständig."), problems)
     previous = assessment.latest_submission
     submission = freeze_submission(assessment, user)
-    # Accepted verdicts carry over to the new snapshot; queried ones stay open
-    # until the reviewer judges the changed answer again.
+    # An acceptance carries over only where the criterion is unchanged
+    # between the two snapshots; a changed or queried criterion is judged again.
+    from assessments.review_diff import diff_submissions
+
+    changed = set(diff_submissions(previous.payload, submission.payload))
     CriterionVerdict.objects.bulk_create(
         CriterionVerdict(
             submission=submission,
@@ -572,7 +577,8 @@ def resubmit(*, user, assessment_id: int) -> Submission:
             comment=verdict.comment,
             reviewer_id=verdict.reviewer_id,
         )
-        for verdict in previous.verdicts.filter(verdict=Verdict.ACCEPTED)
+        for verdict in previous.verdicts.filter(verdict=Verdict.ACCEPTED).select_related("criterion")
+        if verdict.criterion.code not in changed
     )
     _transition(assessment, "resubmit", user, submission=submission, note=submission.sha256)
     return submission

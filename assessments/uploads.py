@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 SNIFF_BYTES = 8192
+MAX_ZIP_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,14 @@ def _detect_zip_container(file) -> FileType:
     """Office documents are ZIP files; tell them from other ZIPs by content."""
     try:
         with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                raise zipfile.BadZipFile("too many entries")
+            names = {info.filename for info in infos}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].strip()
+                # Read at most 100 bytes: never inflate an entry whole (zip bombs).
+                with archive.open("mimetype") as entry:
+                    mimetype = entry.read(100).strip()
                 if mimetype == ODT.content_type.encode():
                     return ODT
                 if mimetype == ODS.content_type.encode():

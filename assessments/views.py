@@ -20,6 +20,7 @@ from assessments.forms import (
     StartAssessmentForm,
     default_review_period,
 )
+from assessments.models import AssessmentState
 from assessments.permissions import (
     get_assessment_for_editor,
     get_assessment_for_user,
@@ -266,7 +267,7 @@ def ready(request, pk: int):
             submission = services.submit(user=request.user, assessment_id=assessment.pk)
         except services.TransitionRefused as refused:
             assessment.refresh_from_db()
-            if assessment.state != "draft":
+            if assessment.state != AssessmentState.DRAFT:
                 # Typically a double click: the first request already submitted.
                 messages.info(request, _("Die Selbstbewertung ist bereits eingereicht."))
                 return redirect("assessments:detail", assessment.pk)
@@ -278,7 +279,7 @@ def ready(request, pk: int):
             )
             return redirect("assessments:detail", assessment.pk)
     evaluation = evaluate(assessment)
-    problems = readiness_problems(assessment, evaluation) if assessment.state == "draft" else []
+    problems = readiness_problems(assessment, evaluation) if assessment.state == AssessmentState.DRAFT else []
     criterion_ids = {criterion.code: criterion.pk for area in evaluation.areas for criterion in area.criteria.all()}
     for problem in problems:
         problem.criterion_pk = criterion_ids.get(problem.criterion_code)
@@ -299,7 +300,7 @@ def ready(request, pk: int):
         "problems": problems,
         "warnings": warnings,
         "evaluation": evaluation,
-        "can_submit": assessment.state == "draft" and not problems,
+        "can_submit": assessment.state == AssessmentState.DRAFT and not problems,
     }
     return render(request, "assessments/ready.html", context)
 

@@ -347,8 +347,13 @@ def test_revoking_keeps_frozen_snapshots(access, paula, draft, alice):
     answer_all(draft, alice)
     submission = services.submit(user=alice, assessment_id=draft.pk)
     evidence.revoke_grant(user=paula, grant_id=grant.pk)
-    assert EvidenceLink.objects.filter(evidence=document).exists()  # not a draft any more
+    # Gone from the open cycle (a later resubmission will not freeze it again) ...
+    assert not EvidenceLink.objects.filter(evidence=document).exists()
+    assert evidence.evidence_by_criterion(draft) == {}
+    # ... but the submission keeps naming and protecting the revision.
     assert submission.frozen_revisions.filter(revision__evidence=document).exists()
+    entry = next(item for item in submission.payload["criteria"] if item["code"] == "1.2")
+    assert entry["evidence"][0]["evidence_id"] == document.pk
 
 
 def test_other_partner_cannot_grant_or_revoke(access, paula, draft, bob):
