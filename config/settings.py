@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.GermanFirstLocaleMiddleware",
     # Before anything parses the body (CSRF does): refuse oversized uploads early.
     "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",

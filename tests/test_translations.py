@@ -1,6 +1,6 @@
 """The English catalogue is complete, keeps every placeholder, is compiled,
 and actually switches the interface: German stays the default, English comes
-with the browser's Accept-Language or the language switch in the navbar."""
+with the language switch in the navbar (the browser's Accept-Language is ignored: German first)."""
 
 from __future__ import annotations
 
@@ -189,8 +189,12 @@ def test_login_page_is_german_by_default(client, db):
     assert "E-Mail-Adresse" in body
 
 
-def test_login_page_follows_accept_language(client, db):
-    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9,de;q=0.5")
+def test_an_english_browser_still_gets_german_until_english_is_chosen(client, db):
+    login = reverse("accounts:login")
+    body = client.get(login, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert '<html lang="de">' in body and "Anmelden" in body
+    client.post(reverse("set_language"), {"language": "en", "next": login})
+    response = client.get(login)
     body = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="en">' in body
@@ -203,11 +207,8 @@ def test_login_page_follows_accept_language(client, db):
 
 
 def test_wrong_password_message_is_english(client, alice):
-    response = client.post(
-        reverse("accounts:login"),
-        {"username": alice.email, "password": "not-the-password"},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(reverse("accounts:login"), {"username": alice.email, "password": "not-the-password"})
     assert "The e-mail address or password is incorrect." in response.content.decode()
 
 
