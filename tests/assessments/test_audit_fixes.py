@@ -9,14 +9,13 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments import evidence, services
 from assessments.evidence import EvidenceDetails
 from assessments.models import AssessmentState, CriterionVerdict, EvidenceKind, ItemStatus, Verdict
 from assessments.uploads import UploadRejected, detect_type
 from certification.models import Membership, MembershipRole
-from tests.assessments.conftest import answer_all
+from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import PDF_BYTES, upload
 
 
@@ -103,13 +102,8 @@ def test_odd_digits_in_ids_are_a_message_not_a_crash(client, alice, draft, value
 
 @pytest.fixture
 def recommended(in_review, rita):
-    for entry in in_review.latest_submission.payload["criteria"]:
-        services.set_verdict(
-            user=rita, assessment_id=in_review.pk, criterion_code=entry["code"], verdict=Verdict.ACCEPTED, comment=""
-        )
-    site_ids = [link.site_id for link in in_review.familienzentrum.site_links.all()]
-    services.schedule_site_visit(user=rita, assessment_id=in_review.pk, scheduled_for=timezone.now(), site_ids=site_ids)
-    services.record_site_visit_done(user=rita, assessment_id=in_review.pk, notes="gesehen")
+    accept_all(in_review, rita)
+    schedule_visit(in_review, rita, done=True)
     services.recommend(user=rita, assessment_id=in_review.pk)
     in_review.refresh_from_db()
     return in_review

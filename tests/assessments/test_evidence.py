@@ -29,7 +29,7 @@ from assessments.models import (
     EvidenceRevision,
     PartnerAccess,
 )
-from tests.assessments.conftest import answer_all
+from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import ALLOWED, PDF_BYTES, REJECTED, upload
 from tests.factories import UserFactory
 
@@ -367,9 +367,6 @@ def test_other_partner_cannot_grant_or_revoke(access, paula, draft, bob):
 def test_recertification_relinks_the_certified_evidence_and_mails_the_decision(
     draft, alice, olga, rita, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
-
-    from assessments.models import Verdict
     from tests.factories import ReviewerFactory
 
     (document,) = upload_to(draft, alice, upload("verzeichnis.pdf", PDF_BYTES))
@@ -377,13 +374,8 @@ def test_recertification_relinks_the_certified_evidence_and_mails_the_decision(
     services.submit(user=alice, assessment_id=draft.pk)
     second = ReviewerFactory(user=UserFactory(email="zweit@example.org"), may_confirm=True).user
     services.assign_reviewers(user=olga, assessment_id=draft.pk, reviewer=rita, second_reviewer=second)
-    for entry in draft.latest_submission.payload["criteria"]:
-        services.set_verdict(
-            user=rita, assessment_id=draft.pk, criterion_code=entry["code"], verdict=Verdict.ACCEPTED, comment=""
-        )
-    site_ids = [link.site_id for link in draft.familienzentrum.site_links.all()]
-    services.schedule_site_visit(user=rita, assessment_id=draft.pk, scheduled_for=timezone.now(), site_ids=site_ids)
-    services.record_site_visit_done(user=rita, assessment_id=draft.pk, notes="gesehen")
+    accept_all(draft, rita)
+    schedule_visit(draft, rita, done=True)
     services.recommend(user=rita, assessment_id=draft.pk)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

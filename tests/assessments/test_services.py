@@ -16,7 +16,7 @@ from assessments import services
 from assessments.evaluation import evaluate, readiness_problems
 from assessments.models import Assessment, AssessmentEvent, AssessmentKind, AssessmentState, ItemStatus, Verdict
 from certification.models import Area, Membership, MembershipRole
-from tests.assessments.conftest import answer_all
+from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.factories import ReviewerFactory, UserFactory
 
 
@@ -356,42 +356,21 @@ def test_resubmit_needs_every_query_answered_and_freezes_a_new_snapshot(in_revie
     assert list(submission.verdicts.values_list("criterion__code", "verdict")) == [("1.2", "accepted")]
 
 
-def accept_everything(assessment, reviewer):
-    for entry in assessment.latest_submission.payload["criteria"]:
-        services.set_verdict(
-            user=reviewer,
-            assessment_id=assessment.pk,
-            criterion_code=entry["code"],
-            verdict=Verdict.ACCEPTED,
-            comment="",
-        )
-
-
-def visit(assessment, reviewer):
-    from django.utils import timezone
-
-    site_ids = [link.site_id for link in assessment.familienzentrum.site_links.all()]
-    services.schedule_site_visit(
-        user=reviewer, assessment_id=assessment.pk, scheduled_for=timezone.now(), site_ids=site_ids
-    )
-    services.record_site_visit_done(user=reviewer, assessment_id=assessment.pk, notes="Alles gesehen.")
-
-
 def test_recommend_needs_every_criterion_accepted_and_the_visit(in_review, rita):
     error = refused(services.recommend, user=rita, assessment_id=in_review.pk)
     assert any("Begehung" in problem.message for problem in error.problems)
-    accept_everything(in_review, rita)
+    accept_all(in_review, rita)
     error = refused(services.recommend, user=rita, assessment_id=in_review.pk)
     assert [problem.message for problem in error.problems] == ["Die Begehung ist noch nicht durchgeführt."]
-    visit(in_review, rita)
+    schedule_visit(in_review, rita, done=True)
     services.recommend(user=rita, assessment_id=in_review.pk)
     assert state_of(in_review) == AssessmentState.RECOMMENDED
 
 
 @pytest.fixture
 def recommended(in_review, rita):
-    accept_everything(in_review, rita)
-    visit(in_review, rita)
+    accept_all(in_review, rita)
+    schedule_visit(in_review, rita, done=True)
     services.recommend(user=rita, assessment_id=in_review.pk)
     return Assessment.objects.get(pk=in_review.pk)
 

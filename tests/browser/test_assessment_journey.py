@@ -13,10 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assessments import services
-from assessments.evaluation import areas_with_scope
-from assessments.models import Assessment, AssessmentState, ItemStatus
+from assessments.models import Assessment, AssessmentState
 from certification.models import Criterion
+from tests.assessments.conftest import answer_all
 from tests.browser.helpers import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,22 +28,6 @@ LEITUNG = "leitung.purzelbaum@example.org"
 def demo(live_server):
     call_command("load_catalogue", str(SHIPPED), verbosity=0)
     call_command("seed_demo", verbosity=0)
-
-
-def prefill_all_but(assessment: Assessment, user, skip_areas: set[str]) -> None:
-    for area in areas_with_scope(assessment):
-        if area.code in skip_areas:
-            continue
-        for criterion in area.criteria.all():
-            services.save_answer(
-                user=user,
-                assessment_id=assessment.pk,
-                criterion_code=criterion.code,
-                item_statuses={item.code: ItemStatus.FULFILLED for item in criterion.items.all()},
-                narrative="Vorbefüllt im Test.",
-                site_ids=[],
-                expected_version=0,
-            )
 
 
 def answer_in_browser(page, criterion: Criterion, status_label: str = "erfüllt") -> None:
@@ -75,7 +58,7 @@ def test_leitung_answers_meets_a_conflict_and_submits(demo, page, live_server, c
     assert_accessible(page)
 
     # Everything but areas 1 and 4B is answered already (as if done earlier).
-    prefill_all_but(assessment, leitung, skip_areas={"1", "4B"})
+    answer_all(assessment, leitung, skip_areas={"1", "4B"})
 
     # Area 1 in the browser: progress and the area's threshold follow each answer.
     page.goto(live_server.url + reverse("assessments:area", args=[assessment.pk, "1"]))

@@ -18,9 +18,9 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from assessments import services
-from assessments.evaluation import areas_with_scope
-from assessments.models import AssessmentState, Evidence, EvidenceRevision, ItemStatus
+from assessments.models import AssessmentState, Evidence, EvidenceRevision
 from certification.models import Area, Familienzentrum, Kooperationspartner
+from tests.assessments.conftest import answer_all
 from tests.assessments.files import PDF_BYTES
 from tests.browser.helpers import assert_accessible, login
 
@@ -47,17 +47,7 @@ def prepared(live_server):
         review_period_start=date(2026, 8, 1),
         review_period_end=date(2027, 1, 31),
     )
-    for area in areas_with_scope(assessment):
-        for criterion in area.criteria.all():
-            services.save_answer(
-                user=leitung,
-                assessment_id=assessment.pk,
-                criterion_code=criterion.code,
-                item_statuses={item.code: ItemStatus.FULFILLED for item in criterion.items.all()},
-                narrative="Vorbefüllt.",
-                site_ids=[],
-                expected_version=0,
-            )
+    answer_all(assessment, leitung)
     return assessment
 
 

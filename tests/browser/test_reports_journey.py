@@ -15,11 +15,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments import services as assessment_services
-from assessments.evaluation import areas_with_scope
-from assessments.models import AssessmentKind, ItemStatus
+from assessments.models import AssessmentKind
 from certification.models import Area, CatalogueVersion, Familienzentrum
 from reports import services
 from reports.models import Report, ReportKind, ReportStatus
+from tests.assessments.conftest import answer_all
 from tests.browser.helpers import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,18 +48,7 @@ def submitted(live_server):
         review_period_start=timezone.localdate(),
         review_period_end=timezone.localdate() + timedelta(days=180),
     )
-    site_ids = [link.site_id for link in centre.site_links.all()][:1] if centre.is_verbund else []
-    for area in areas_with_scope(assessment):
-        for criterion in area.criteria.all():
-            assessment_services.save_answer(
-                user=leitung,
-                assessment_id=assessment.pk,
-                criterion_code=criterion.code,
-                item_statuses={item.code: ItemStatus.FULFILLED for item in criterion.items.all()},
-                narrative=f"So erfüllen wir {criterion.code}.",
-                site_ids=site_ids,
-                expected_version=0,
-            )
+    answer_all(assessment, leitung)
     assessment_services.submit(user=leitung, assessment_id=assessment.pk)
     return assessment
 

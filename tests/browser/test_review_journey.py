@@ -21,10 +21,10 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from assessments import services
-from assessments.evaluation import areas_with_scope
-from assessments.models import Assessment, AssessmentKind, AssessmentState, ItemStatus, Verdict
+from assessments.models import Assessment, AssessmentKind, AssessmentState, Verdict
 from certification.models import Area, Familienzentrum
 from certification.services import seal_valid_until
+from tests.assessments.conftest import answer_all
 from tests.browser.helpers import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,19 +58,7 @@ def prepared_draft() -> Assessment:
         review_period_start=start,
         review_period_end=end,
     )
-    for area in areas_with_scope(assessment):
-        for criterion in area.criteria.all():
-            if criterion.code in IN_BROWSER:
-                continue
-            services.save_answer(
-                user=leitung,
-                assessment_id=assessment.pk,
-                criterion_code=criterion.code,
-                item_statuses={item.code: ItemStatus.FULFILLED for item in criterion.items.all()},
-                narrative=f"So erfüllen wir {criterion.code}.",
-                site_ids=[],
-                expected_version=0,
-            )
+    answer_all(assessment, leitung, skip_criteria=IN_BROWSER)
     return assessment
 
 
