@@ -250,12 +250,15 @@ def link_evidence(*, user, assessment_id: int, criterion_code: str, evidence_id:
 
 
 @transaction.atomic
-def unlink_evidence(*, user, assessment_id: int, criterion_code: str, evidence_id: int) -> None:
+def unlink_evidence(*, user, assessment_id: int, criterion_code: str, evidence_id: int) -> bool:
     """Removes the evidence from this draft only; the document and its
     revisions stay (and frozen submissions keep naming them)."""
     assessment = _editable_assessment(user, assessment_id)
     criterion = criterion_of(assessment, criterion_code)
-    EvidenceLink.objects.filter(assessment=assessment, criterion=criterion, evidence_id=evidence_id).delete()
+    deleted, _rows = EvidenceLink.objects.filter(
+        assessment=assessment, criterion=criterion, evidence_id=evidence_id
+    ).delete()
+    return deleted > 0
 
 
 # ---------------------------------------------------------------- validity

@@ -136,13 +136,16 @@ def unlink(request, pk: int, criterion_code: str, evidence_pk: int):
     assessment = get_assessment_for_editor(request.user, pk)
     criterion = _criterion_or_404(assessment, criterion_code)
     try:
-        evidence_services.unlink_evidence(
+        removed = evidence_services.unlink_evidence(
             user=request.user, assessment_id=assessment.pk, criterion_code=criterion.code, evidence_id=evidence_pk
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, _("Der Nachweis ist aus diesem Entwurf entfernt; das Dokument bleibt erhalten."))
+        if removed:
+            messages.success(request, _("Der Nachweis ist aus diesem Entwurf entfernt; das Dokument bleibt erhalten."))
+        else:
+            messages.info(request, _("Dieser Nachweis war mit dem Kriterium nicht verknüpft."))
     return redirect(_card_url(assessment, criterion))
 
 

@@ -27,8 +27,11 @@ def require_office(user) -> None:
 
 
 def get_assessment_for_office(user, pk: int):
+    # 404 first for what the user may not see at all, then 403 for a
+    # visible assessment whose office action belongs to another role.
+    assessment = get_assessment_for_user(user, pk)
     require_office(user)
-    return get_assessment_for_user(user, pk)
+    return assessment
 
 
 def get_assessment_for_review_reader(user, pk: int):

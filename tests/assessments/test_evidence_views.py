@@ -277,3 +277,13 @@ def test_a_verbund_document_names_the_sites_it_serves(client, alice, mini_catalo
     assert sorted(str(pk) for pk in document.sites.values_list("pk", flat=True)) == sorted(site_ids)
     page = client.get(reverse("assessments:area", args=[assessment.pk, "1"])).content.decode()
     assert "Zweiter Standort" in page
+
+
+def test_removing_a_document_that_is_not_linked_says_so(client, alice, draft, centre_document):
+    client.force_login(alice)
+    url = reverse("assessments:evidence_unlink", args=[draft.pk, "1.2", centre_document.pk])
+    response = client.post(url, follow=True)
+    assert "war mit dem Kriterium nicht verknüpft" in response.content.decode()
+    url = reverse("assessments:evidence_unlink", args=[draft.pk, "1.1", centre_document.pk])
+    response = client.post(url, follow=True)
+    assert "aus diesem Entwurf entfernt" in response.content.decode()

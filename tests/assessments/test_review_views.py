@@ -55,7 +55,7 @@ RECERTIFY = table(alice=200, tina=403, olga=403)
 # (view, url name, method, the assessment's state fixture, post data, expected per persona)
 TABLE = [
     ("overview", "review_overview", "get", "reviewing", {}, OFFICE_ONLY),
-    ("assign", "assign", "get", "submitted", {}, OFFICE_ONLY),
+    ("assign", "assign", "get", "submitted", {}, table(alice=403, tina=403, olga=200)),
     ("workspace", "review", "get", "reviewing", {}, REVIEW_READERS),
     ("review_area", "review_area", "get", "reviewing", {}, REVIEW_READERS),
     ("set_verdict", "set_verdict", "post", "reviewing", {"verdict": "accepted", "comment": ""}, REVIEWER_POST),
