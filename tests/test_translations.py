@@ -236,3 +236,28 @@ def test_language_switch_turns_the_start_page_english(client, alice, centre):
     # … and back again.
     client.post(reverse("set_language"), {"language": "de", "next": home})
     assert "Ihr Familienzentrum" in client.get(home).content.decode()
+
+
+def test_catalogue_texts_follow_the_language_where_the_catalogue_has_them(client, alice, centre, catalogue):
+    from datetime import date
+
+    from assessments import services
+    from certification.models import Area
+
+    assessment = services.start_assessment(
+        user=alice,
+        familienzentrum=centre,
+        catalogue=catalogue,
+        kind="first",
+        profile_areas=[Area.objects.get(catalogue=catalogue, code="4B")],
+        review_period_start=date(2026, 8, 1),
+        review_period_end=date(2027, 1, 31),
+    )
+    criterion = catalogue.criteria.get(code="1.1")
+    assert criterion.title_en and criterion.title_en != criterion.title
+    client.force_login(alice)
+    url = reverse("assessments:area", args=[assessment.pk, "1"])
+    assert criterion.title in client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    body = client.get(url).content.decode()
+    assert criterion.title_en in body
