@@ -82,6 +82,19 @@ class Evaluation:
     def progress_for(self, area: Area) -> AreaProgress | None:
         return next((entry for entry in self.progress if entry.area.pk == area.pk), None)
 
+    @property
+    def scope_areas(self) -> list[Area]:
+        """The areas this assessment works on, in catalogue order."""
+        return [area for area in self.areas if area.pk in self.scope_area_ids]
+
+    @property
+    def scope_progress(self) -> list[AreaProgress]:
+        return [entry for entry in self.progress if entry.area.pk in self.scope_area_ids]
+
+    @property
+    def scope_criteria(self) -> list[Criterion]:
+        return [criterion for area in self.scope_areas for criterion in area.criteria.all()]
+
 
 def scope_area_ids(assessment: Assessment, areas: list[Area]) -> set[int]:
     """Service and structure areas, the chosen profile areas and those every centre works on."""
@@ -177,9 +190,7 @@ def readiness_problems(assessment: Assessment, evaluation: Evaluation | None = N
         )
     centre = assessment.familienzentrum
     site_ids = {link.site_id for link in centre.site_links.all()}
-    for area in evaluation.areas:
-        if area.pk not in evaluation.scope_area_ids:
-            continue
+    for area in evaluation.scope_areas:
         for criterion in area.criteria.all():
             answer = evaluation.answers.get(criterion.pk)
             statuses = answer.item_statuses if answer else {}

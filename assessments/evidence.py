@@ -182,6 +182,16 @@ def _new_evidence(details: EvidenceDetails, checked: CheckedFile, user, **owner)
     return evidence
 
 
+def _create_documents(checked_files: list[CheckedFile], details: EvidenceDetails, user, stored: list, **owner):
+    """One evidence item per checked file, each with its first revision stored."""
+    created = []
+    for checked in checked_files:
+        evidence = _new_evidence(details, checked, user, **owner)
+        _store_revision(evidence, checked, user, 1, stored)
+        created.append(evidence)
+    return created
+
+
 def upload_for_criterion(
     *, user, assessment_id: int, criterion_code: str, files: list, details: EvidenceDetails
 ) -> list[Evidence]:
@@ -194,12 +204,11 @@ def upload_for_criterion(
         centre_sites = {link.site_id for link in assessment.familienzentrum.site_links.all()}
         if not set(details.site_ids) <= centre_sites:
             raise ValidationError(_("Nur Standorte dieses Familienzentrums."))
-        created = []
-        for checked in checked_files:
-            evidence = _new_evidence(details, checked, user, owner_familienzentrum=assessment.familienzentrum)
-            _store_revision(evidence, checked, user, 1, stored)
+        created = _create_documents(
+            checked_files, details, user, stored, owner_familienzentrum=assessment.familienzentrum
+        )
+        for evidence in created:
             EvidenceLink.objects.create(assessment=assessment, criterion=criterion, evidence=evidence, linked_by=user)
-            created.append(evidence)
         return created
 
     return _atomic_with_files(work)
@@ -552,13 +561,10 @@ def upload_as_partner(
         criterion = access.criteria.filter(code=criterion_code).first()
         if criterion is None:
             raise TransitionRefused(_("Zu diesem Kriterium sind Sie nicht eingeladen."))
-        created = []
-        for checked in checked_files:
-            evidence = _new_evidence(details, checked, user, owner_partner=partner)
-            _store_revision(evidence, checked, user, 1, stored)
+        created = _create_documents(checked_files, details, user, stored, owner_partner=partner)
+        for evidence in created:
             _grant(evidence, assessment.familienzentrum_id, user)
             EvidenceLink.objects.create(assessment=assessment, criterion=criterion, evidence=evidence, linked_by=user)
-            created.append(evidence)
         return created
 
     return _atomic_with_files(work)
@@ -569,12 +575,7 @@ def upload_to_library(*, user, partner_id: int, files: list, details: EvidenceDe
 
     def work(stored):
         partner = _partner_of(user, partner_id)
-        created = []
-        for checked in checked_files:
-            evidence = _new_evidence(details, checked, user, owner_partner=partner)
-            _store_revision(evidence, checked, user, 1, stored)
-            created.append(evidence)
-        return created
+        return _create_documents(checked_files, details, user, stored, owner_partner=partner)
 
     return _atomic_with_files(work)
 

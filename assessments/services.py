@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from assessments import rules
-from assessments.evaluation import Problem, evaluate, readiness_problems, review_problems, reviewer_conflict
+from assessments.evaluation import (
+    Evaluation,
+    Problem,
+    evaluate,
+    readiness_problems,
+    review_problems,
+    reviewer_conflict,
+)
 from assessments.models import (
     Answer,
     Assessment,
@@ -209,28 +216,20 @@ def _canonical_json(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
+def build_snapshot(assessment: Assessment, *, number: int, user, evaluation: Evaluation | None = None) -> dict:
     """Everything a reviewer judges, copied out of the live rows: answers,
     evidence (the latest revision of each linked document, with its sha256)
     and the validity warnings at this moment."""
     from assessments.evidence import evidence_by_criterion, warnings_by_criterion
 
-    evaluation = evaluate(assessment)
+    evaluation = evaluation or evaluate(assessment)
     centre = assessment.familienzentrum
     catalogue = assessment.catalogue
     site_links = list(centre.site_links.all())
     linked = evidence_by_criterion(assessment)
-    in_scope = [
-        criterion
-        for area in evaluation.areas
-        if area.pk in evaluation.scope_area_ids
-        for criterion in area.criteria.all()
-    ]
-    warnings = warnings_by_criterion(assessment, in_scope, linked)
+    warnings = warnings_by_criterion(assessment, evaluation.scope_criteria, linked)
     criteria = []
-    for area in evaluation.areas:
-        if area.pk not in evaluation.scope_area_ids:
-            continue
+    for area in evaluation.scope_areas:
         for criterion in area.criteria.all():
             answer = evaluation.answers.get(criterion.pk)
             statuses = answer.item_statuses if answer else {}
@@ -298,8 +297,7 @@ def build_snapshot(assessment: Assessment, *, number: int, user) -> dict:
                     "max_points": entry.max_points,
                     "total": entry.total,
                 }
-                for entry in evaluation.progress
-                if entry.area.pk in evaluation.scope_area_ids
+                for entry in evaluation.scope_progress
             ],
             "rules": [
                 {
@@ -337,9 +335,9 @@ def evidence_entry(entry) -> dict:
     }
 
 
-def freeze_submission(assessment: Assessment, user) -> Submission:
+def freeze_submission(assessment: Assessment, user, *, evaluation: Evaluation | None = None) -> Submission:
     number = assessment.submissions.count() + 1
-    payload = build_snapshot(assessment, number=number, user=user)
+    payload = build_snapshot(assessment, number=number, user=user, evaluation=evaluation)
     submission = Submission.objects.create(
         assessment=assessment,
         number=number,
@@ -437,10 +435,12 @@ def _require_reason(reason: str) -> str:
 def submit(*, user, assessment_id: int) -> Submission:
     assessment = _lock(assessment_id)
     _check_transition(assessment, "submit", user)
-    problems = readiness_problems(assessment)
+    # One evaluation serves both the check and the snapshot.
+    evaluation = evaluate(assessment)
+    problems = readiness_problems(assessment, evaluation)
     if problems:
         raise TransitionRefused(_("Die Selbstbewertung ist noch nicht vollständig."), problems)
-    submission = freeze_submission(assessment, user)
+    submission = freeze_submission(assessment, user, evaluation=evaluation)
     _transition(assessment, "submit", user, submission=submission, note=submission.sha256)
     return submission
 
@@ -559,11 +559,13 @@ def resubmit(*, user, assessment_id: int) -> Submission:
             _("Beantworten Sie zuerst alle Rückfragen."),
             [Problem(_("Rückfrage noch nicht beantwortet."), verdict.criterion.code) for verdict in unanswered],
         )
-    problems = readiness_problems(assessment)
+    # One evaluation serves both the check and the snapshot.
+    evaluation = evaluate(assessment)
+    problems = readiness_problems(assessment, evaluation)
     if problems:
         raise TransitionRefused(_("Die Selbstbewertung ist noch nicht vollständig."), problems)
     previous = assessment.latest_submission
-    submission = freeze_submission(assessment, user)
+    submission = freeze_submission(assessment, user, evaluation=evaluation)
     # An acceptance carries over only where the criterion is unchanged
     # between the two snapshots; a changed or queried criterion is judged again.
     from assessments.review_diff import diff_submissions

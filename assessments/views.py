@@ -85,7 +85,7 @@ def detail(request, pk: int):
     context = {
         "assessment": assessment,
         "evaluation": evaluation,
-        "progress": [entry for entry in evaluation.progress if entry.area.pk in evaluation.scope_area_ids],
+        "progress": evaluation.scope_progress,
         "events": timeline(assessment),
         "submissions": assessment.submissions.order_by("-number"),
         "can_edit": rules.can_edit(request.user, assessment) and assessment.is_editable,
@@ -95,8 +95,8 @@ def detail(request, pk: int):
 
 
 def _area_or_404(assessment, evaluation, area_code: str):
-    for area in evaluation.areas:
-        if area.code == area_code and area.pk in evaluation.scope_area_ids:
+    for area in evaluation.scope_areas:
+        if area.code == area_code:
             return area
     raise Http404
 
@@ -133,14 +133,13 @@ def _area_context(request, assessment, area_code: str, *, conflicts: dict | None
                 "linkable": [document for document in available if document.pk not in linked_ids],
             }
         )
-    scope_areas = [entry for entry in evaluation.progress if entry.area.pk in evaluation.scope_area_ids]
     return {
         "assessment": assessment,
         "area": area,
         "cards": cards,
         "editable": editable,
         "evaluation": evaluation,
-        "progress": scope_areas,
+        "progress": evaluation.scope_progress,
         "area_progress": evaluation.progress_for(area),
     }
 
@@ -190,7 +189,7 @@ def save_answer(request, pk: int, criterion_code: str):
             "criterion": criterion,
             "answer": answer,
             "evaluation": evaluation,
-            "progress": [entry for entry in evaluation.progress if entry.area.pk in evaluation.scope_area_ids],
+            "progress": evaluation.scope_progress,
             "area_progress": evaluation.progress_for(criterion.area),
             "area": criterion.area,
         }
@@ -283,12 +282,7 @@ def ready(request, pk: int):
     criterion_ids = {criterion.code: criterion.pk for area in evaluation.areas for criterion in area.criteria.all()}
     for problem in problems:
         problem.criterion_pk = criterion_ids.get(problem.criterion_code)
-    in_scope = [
-        criterion
-        for area in evaluation.areas
-        if area.pk in evaluation.scope_area_ids
-        for criterion in area.criteria.all()
-    ]
+    in_scope = evaluation.scope_criteria
     warnings_by_pk = evidence.warnings_by_criterion(assessment, in_scope, evidence.evidence_by_criterion(assessment))
     warnings = [
         {"criterion": criterion, "messages": warnings_by_pk[criterion.pk]}

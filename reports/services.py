@@ -29,6 +29,10 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from assessments.models import AssessmentState, Submission
+
+# Keep the web request short when the broker is down: one quick retry, then
+# leave the report to the sweep (the same policy as the assessment e-mails).
+from assessments.tasks import ENQUEUE_RETRY_POLICY
 from certification.models import Area
 from reports import renderers
 from reports.models import PENDING_STATUSES, Report, ReportKind, ReportStatus
@@ -49,9 +53,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 SWEEP_MAX_ATTEMPTS = 2
 # Slack on top of the hard time limit before the sweep calls a build stuck.
 SWEEP_GRACE_SECONDS = 30
-# Keep the web request short when the broker is down: one quick retry, then
-# leave the report to the sweep.
-ENQUEUE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
 class ReportNotAvailable(Exception):
