@@ -441,6 +441,15 @@ class _CatalogueReader:
 
     # -- errors ------------------------------------------------------------
 
+    def first_use(self, fields: dict[str, Node], path: str, code: str, seen: dict[str, int], repeated: str) -> bool:
+        """Remember the line where `code` first appears; report a repeat with
+        `repeated` (naming %(code)s and %(line)d). True on the first use."""
+        if code in seen:
+            self.error(fields["code"], _join(path, "code"), repeated % {"code": code, "line": seen[code]})
+            return False
+        seen[code] = _line(fields["code"])
+        return True
+
     def error(self, node: Node, path: str, problem: str) -> None:
         message = _("%(file)s, Zeile %(line)d, %(path)s: %(problem)s") % {
             "file": self.source_name,
@@ -732,15 +741,10 @@ class _CatalogueReader:
             if fields is None:
                 continue
             code = self.text(fields, "code", path, max_length=_max_length(Area, "code"), required=True)
-            if code and code in area_lines:
-                self.error(
-                    fields["code"],
-                    _join(path, "code"),
-                    _("Der Bereich „%(code)s“ ist bereits in Zeile %(line)d angelegt.")
-                    % {"code": code, "line": area_lines[code]},
+            if code:
+                self.first_use(
+                    fields, path, code, area_lines, _("Der Bereich „%(code)s“ ist bereits in Zeile %(line)d angelegt.")
                 )
-            elif code:
-                area_lines[code] = _line(fields["code"])
             kind = self.choice(fields, "kind", path, AreaKind)
             if kind and kind != AreaKind.PROFILE:
                 for key in _PROFILE_ONLY_AREA_KEYS:
@@ -786,18 +790,16 @@ class _CatalogueReader:
             return None
         code = self.text(fields, "code", path, max_length=_max_length(Criterion, "code"), required=True)
         if code:
-            if code in criterion_lines:
-                self.error(
-                    fields["code"],
-                    _join(path, "code"),
-                    _(
-                        "Das Kriterium „%(code)s“ ist bereits in Zeile %(line)d angelegt; "
-                        "Kennungen gelten im ganzen Katalog."
-                    )
-                    % {"code": code, "line": criterion_lines[code]},
-                )
-            else:
-                criterion_lines[code] = _line(fields["code"])
+            self.first_use(
+                fields,
+                path,
+                code,
+                criterion_lines,
+                _(
+                    "Das Kriterium „%(code)s“ ist bereits in Zeile %(line)d angelegt; "
+                    "Kennungen gelten im ganzen Katalog."
+                ),
+            )
             if area_code and not _criterion_belongs_to_area(code, area_code):
                 self.error(
                     fields["code"],
@@ -849,15 +851,13 @@ class _CatalogueReader:
             if fields is None:
                 continue
             code = self.text(fields, "code", item_path, max_length=_max_length(CriterionItem, "code"), required=True)
-            if code and code in item_lines:
-                self.error(
-                    fields["code"],
-                    _join(item_path, "code"),
-                    _("Der Punkt „%(code)s“ ist in diesem Kriterium bereits in Zeile %(line)d angelegt.")
-                    % {"code": code, "line": item_lines[code]},
-                )
-            elif code:
-                item_lines[code] = _line(fields["code"])
+            if code and self.first_use(
+                fields,
+                item_path,
+                code,
+                item_lines,
+                _("Der Punkt „%(code)s“ ist in diesem Kriterium bereits in Zeile %(line)d angelegt."),
+            ):
                 if criterion_code:
                     self._check_item_code(fields["code"], item_path, code, criterion_code, is_main=index == 1)
             items.append(
@@ -912,15 +912,10 @@ class _CatalogueReader:
             if fields is None:
                 continue
             code = self.text(fields, "code", path, max_length=_max_length(ThresholdRule, "code"), required=True)
-            if code and code in rule_lines:
-                self.error(
-                    fields["code"],
-                    _join(path, "code"),
-                    _("Die Regel „%(code)s“ ist bereits in Zeile %(line)d angelegt.")
-                    % {"code": code, "line": rule_lines[code]},
+            if code:
+                self.first_use(
+                    fields, path, code, rule_lines, _("Die Regel „%(code)s“ ist bereits in Zeile %(line)d angelegt.")
                 )
-            elif code:
-                rule_lines[code] = _line(fields["code"])
             area_codes = self._read_rule_areas(fields, path, area_by_code)
             chosen_only = self.boolean(fields, "applies_to_chosen_profiles_only", path)
             minimums = {key: self.integer(fields, key, path, minimum=1) for key in _RULE_MINIMUM_KEYS}
