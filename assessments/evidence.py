@@ -219,9 +219,7 @@ def evidence_editable_by(user, evidence: Evidence) -> bool:
     roles = roles_for(user)
     if evidence.owner_partner_id:
         return evidence.owner_partner_id in roles.partner_ids
-    centre = evidence.owner_familienzentrum
-    site_ids = {link.site_id for link in centre.site_links.all()}
-    return bool(roles.leitung_site_ids & site_ids) or centre.traeger_id in roles.acting_traeger_ids
+    return rules.leads_centre(user, evidence.owner_familienzentrum)
 
 
 def add_revision(*, user, evidence_id: int, upload) -> EvidenceRevision:

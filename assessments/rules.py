@@ -7,16 +7,17 @@ from __future__ import annotations
 from certification.selectors import roles_for, users_tied_to_traeger
 
 
-def _site_ids(assessment) -> set[int]:
-    return {link.site_id for link in assessment.familienzentrum.site_links.all()}
+def leads_centre(user, familienzentrum) -> bool:
+    """Leitung of one of the centre's sites, or Träger staff granted to act as Leitung."""
+    roles = roles_for(user)
+    site_ids = {link.site_id for link in familienzentrum.site_links.all()}
+    if roles.leitung_site_ids & site_ids:
+        return True
+    return familienzentrum.traeger_id in roles.acting_traeger_ids
 
 
 def is_leitung_of(user, assessment) -> bool:
-    """Leitung of one of the centre's sites, or Träger staff granted to act as Leitung."""
-    roles = roles_for(user)
-    if roles.leitung_site_ids & _site_ids(assessment):
-        return True
-    return assessment.familienzentrum.traeger_id in roles.acting_traeger_ids
+    return leads_centre(user, assessment.familienzentrum)
 
 
 def is_traeger_of(user, assessment) -> bool:
