@@ -98,6 +98,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite gets no persistent connections; the health check would only mask lock errors.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # Autosave sends several writes at once. A deferred SQLite transaction that
+    # upgrades to a write fails at once with "database is locked"; IMMEDIATE
+    # takes the write lock up front and waits (timeout) instead, and WAL lets
+    # readers go on meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from assessments import services
 from assessments.models import Assessment, AssessmentState
 from certification.models import Criterion
 from tests.assessments.conftest import answer_all
@@ -122,3 +124,29 @@ def test_leitung_answers_meets_a_conflict_and_submits(demo, page, live_server, c
     assessment.refresh_from_db()
     assert assessment.state == AssessmentState.SUBMITTED
     assert assessment.submissions.count() == 1
+
+
+def test_a_failed_autosave_is_reported_and_the_entry_kept(demo, page, live_server):
+    from accounts.models import User
+    from certification.models import Familienzentrum
+
+    leitung = User.objects.get(email=LEITUNG)
+    catalogue = services.current_catalogue()
+    assessment = services.start_assessment(
+        user=leitung,
+        familienzentrum=Familienzentrum.objects.get(name__contains="Purzelbaum"),
+        catalogue=catalogue,
+        kind="first",
+        profile_areas=[catalogue.areas.get(code="4B")],
+        review_period_start=timezone.localdate(),
+        review_period_end=timezone.localdate(),
+    )
+    criterion = catalogue.criteria.get(code="1.1")
+    login(page, live_server, LEITUNG)
+    page.goto(live_server.url + reverse("assessments:area", args=[assessment.pk, "1"]))
+    # The server fails this save (as a locked database or a dropped connection would).
+    page.route(f"**/kriterium/{criterion.code}/", lambda route: route.fulfill(status=500, body="Fehler"))
+    page.locator(f"#kriterium-{criterion.pk} textarea").fill("Text, der nicht verloren gehen darf.")
+    expect(page.locator(f"#status-{criterion.pk}")).to_contain_text("Nicht gespeichert")
+    expect(page.locator(f"#kriterium-{criterion.pk} textarea")).to_have_value("Text, der nicht verloren gehen darf.")
+    assert not assessment.answers.exists()
