@@ -40,8 +40,13 @@ def home(request):
             if assessment.state in OPEN_STATES
         }
         centres = list(familienzentren_led_by(request.user))
+        # visible_assessments is newest first, so the first one per centre is its latest.
+        latest_by_centre = {}
+        for assessment in visible_assessments:
+            latest_by_centre.setdefault(assessment.familienzentrum_id, assessment)
         for centre in centres:
             centre.open_assessment = open_by_centre.get(centre.pk)
+            centre.latest_assessment = latest_by_centre.get(centre.pk)
         # The seal, and whether a re-certification may start (the last cycle ended certified).
         seals = current_seal_by_centre(centre.pk for centre in centres)
         last_states = last_closed_state_by_centre(centre.pk for centre in centres)

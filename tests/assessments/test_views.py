@@ -250,3 +250,12 @@ def test_area_page_queries_do_not_grow_with_the_catalogue(client, alice, centre)
         counts.append(area_queries(client, assessment))
         services.withdraw(user=alice, assessment_id=assessment.pk, reason="nächste Skala")
     assert counts[0] == counts[1], counts
+
+
+def test_a_closed_assessment_stays_reachable_from_the_start_page(client, alice, draft):
+    services.withdraw(user=alice, assessment_id=draft.pk, reason="Kita schließt")
+    client.force_login(alice)
+    body = client.get(reverse("home")).content.decode()
+    assert "Letzte Selbstbewertung ansehen" in body
+    assert reverse("assessments:detail", args=[draft.pk]) in body
+    assert "Selbstbewertung starten" in body
