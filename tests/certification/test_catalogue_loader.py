@@ -12,7 +12,7 @@ import yaml
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from certification.catalogue_loader import (
+from certification.catalogue import (
     SHIPPED_CATALOGUE,
     CatalogueError,
     ParsedCatalogue,

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certification.catalogue_loader import CatalogueError, read_catalogue_file, write_catalogue
+from certification.catalogue import CatalogueError, read_catalogue_file, write_catalogue
 
 
 class Command(BaseCommand):

@@ -1,0 +1,197 @@
+"""Writing a validated catalogue as one immutable CatalogueVersion with its
+areas, criteria, items and threshold rules.
+
+A loaded version never changes: loading the same content again is a no-op,
+and a changed file under a version already loaded is refused, because
+assessments are pinned to the version they started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from certification.catalogue.parsed import ParsedCatalogue
+from certification.catalogue.reader import CatalogueError, read_catalogue_file
+from certification.models import (
+    Area,
+    CatalogueVersion,
+    Criterion,
+    CriterionItem,
+    ThresholdRule,
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    catalogue: CatalogueVersion
+    created: bool
+    summary: str
+
+
+def load_catalogue_file(path: str | Path) -> LoadResult:
+    """Validate the file and write it in one transaction. Loading the same
+    content again is a no-op; a changed file under a loaded version is refused."""
+    return write_catalogue(read_catalogue_file(path))
+
+
+def write_catalogue(parsed: ParsedCatalogue) -> LoadResult:
+    """Write a validated catalogue, or confirm it is already loaded unchanged."""
+    existing = _loaded_version(parsed)
+    if existing is not None:
+        return _unchanged_or_refused(existing, parsed)
+    try:
+        with transaction.atomic():
+            catalogue = _insert(parsed)
+    except IntegrityError:
+        # Another process loaded the same version between our check and insert.
+        existing = _loaded_version(parsed)
+        if existing is None:
+            raise
+        return _unchanged_or_refused(existing, parsed)
+    summary = _(
+        "%(file)s: %(title)s, Version %(version)s geladen – %(areas)d Bereiche, "
+        "%(criteria)d Kriterien, %(rules)d Schwellenregeln."
+    ) % {
+        "file": parsed.source_name,
+        "title": parsed.title,
+        "version": parsed.version,
+        "areas": len(parsed.areas),
+        "criteria": parsed.criteria_count,
+        "rules": len(parsed.rules),
+    }
+    return LoadResult(catalogue=catalogue, created=True, summary=summary)
+
+
+def _loaded_version(parsed: ParsedCatalogue) -> CatalogueVersion | None:
+    return CatalogueVersion.objects.filter(code=parsed.code, version=parsed.version).first()
+
+
+def _unchanged_or_refused(existing: CatalogueVersion, parsed: ParsedCatalogue) -> LoadResult:
+    # The file's hash, not a field-by-field comparison, decides "unchanged":
+    # any edit, even to a comment, needs a new version number.
+    if existing.source_sha256 == parsed.source_sha256:
+        summary = _("%(file)s: %(title)s, Version %(version)s ist bereits geladen; nichts geändert.") % {
+            "file": parsed.source_name,
+            "title": existing.title,
+            "version": existing.version,
+        }
+        return LoadResult(catalogue=existing, created=False, summary=summary)
+    raise CatalogueError(
+        [
+            _(
+                "%(file)s: Version %(version)s des Katalogs %(code)s ist bereits geladen und unveränderlich "
+                "(aus %(loaded_from)s, mit anderem Inhalt); geben Sie dem geänderten Katalog eine neue "
+                "Versionsnummer."
+            )
+            % {
+                "file": parsed.source_name,
+                "version": parsed.version,
+                "code": parsed.code,
+                "loaded_from": existing.source_name,
+            }
+        ]
+    )
+
+
+def _insert(parsed: ParsedCatalogue) -> CatalogueVersion:
+    """One bulk insert per table, so the query count does not grow with the
+    catalogue (beyond the database's own batching of very large inserts)."""
+    catalogue = CatalogueVersion.objects.create(
+        code=parsed.code,
+        version=parsed.version,
+        title=parsed.title,
+        valid_from=parsed.valid_from,
+        is_working_version=parsed.is_working_version,
+        description=parsed.description,
+        min_profile_areas=parsed.min_profile_areas,
+        max_profile_areas=parsed.max_profile_areas,
+        source_name=parsed.source_name,
+        source_sha256=parsed.source_sha256,
+    )
+    areas = _insert_areas(catalogue, parsed)
+    _insert_criteria(catalogue, parsed, areas)
+    _insert_rules(catalogue, parsed, areas)
+    return catalogue
+
+
+def _insert_areas(catalogue: CatalogueVersion, parsed: ParsedCatalogue) -> list[Area]:
+    return Area.objects.bulk_create(
+        [
+            Area(
+                catalogue=catalogue,
+                code=area.code,
+                kind=area.kind,
+                title=area.title,
+                title_en=area.title_en,
+                description=area.description,
+                always_required=area.always_required,
+                order=order,
+            )
+            for order, area in enumerate(parsed.areas, start=1)
+        ]
+    )
+
+
+def _insert_criteria(catalogue: CatalogueVersion, parsed: ParsedCatalogue, areas: list[Area]) -> None:
+    """Criteria, then their items; `areas` are the rows of parsed.areas, in order."""
+    criterion_pairs = [
+        (
+            parsed_criterion,
+            Criterion(
+                catalogue=catalogue,
+                area=area,
+                code=parsed_criterion.code,
+                title=parsed_criterion.title,
+                title_en=parsed_criterion.title_en,
+                guidance=parsed_criterion.guidance,
+                level=parsed_criterion.level,
+                points=parsed_criterion.points,
+                typical_evidence=parsed_criterion.typical_evidence,
+                qualification_min_hours=parsed_criterion.qualification_min_hours,
+                logic=parsed_criterion.logic,
+                per_site=parsed_criterion.per_site,
+                order=order,
+            ),
+        )
+        for parsed_area, area in zip(parsed.areas, areas, strict=True)
+        for order, parsed_criterion in enumerate(parsed_area.criteria, start=1)
+    ]
+    Criterion.objects.bulk_create([criterion for _parsed, criterion in criterion_pairs])
+    CriterionItem.objects.bulk_create(
+        [
+            CriterionItem(criterion=criterion, code=item.code, text=item.text, text_en=item.text_en, order=order)
+            for parsed_criterion, criterion in criterion_pairs
+            for order, item in enumerate(parsed_criterion.items, start=1)
+        ]
+    )
+
+
+def _insert_rules(catalogue: CatalogueVersion, parsed: ParsedCatalogue, areas: list[Area]) -> None:
+    rules = ThresholdRule.objects.bulk_create(
+        [
+            ThresholdRule(
+                catalogue=catalogue,
+                code=rule.code,
+                title=rule.title,
+                applies_to_chosen_profiles_only=rule.applies_to_chosen_profiles_only,
+                min_basis=rule.min_basis,
+                min_aufbau=rule.min_aufbau,
+                min_points=rule.min_points,
+                order=order,
+            )
+            for order, rule in enumerate(parsed.rules, start=1)
+        ]
+    )
+    area_by_code = {area.code: area for area in areas}
+    rule_area_link = ThresholdRule.areas.through
+    rule_area_link.objects.bulk_create(
+        [
+            rule_area_link(thresholdrule=rule, area=area_by_code[area_code])
+            for parsed_rule, rule in zip(parsed.rules, rules, strict=True)
+            for area_code in parsed_rule.area_codes
+        ]
+    )
