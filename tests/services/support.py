@@ -127,3 +127,41 @@ class Process:
                 self.popen.wait(timeout=timeout)
         self._log.close()
         return self.popen.returncode
+
+
+def wait_for(predicate, *, timeout: float, what: str, process: Process | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    detail = f"\n{process.describe()}" if process else ""
+    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}{detail}", pytrace=False)
+
+
+class OwnRedis:
+    """A redis-server on a free port, without persistence, that the test
+    may stop and start again (the shared Redis on 6379 is never touched)."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Process | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        self.process = Process(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            env={"PATH": "/usr/bin:/bin:/usr/local/bin"},
+            log_path=self.tmp_path / f"redis-{self.starts}.log",
+        )
+        self.process.wait_for_output("Ready to accept connections", timeout=20)
+        redis.Redis.from_url(self.url, socket_connect_timeout=2).ping()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
