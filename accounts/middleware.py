@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import confirmed_device, two_factor_required
 
@@ -49,5 +49,5 @@ class TwoFactorMiddleware:
         next_url = request.get_full_path() if request.method == "GET" else reverse("home")
         url = f"{reverse(target)}?{urlencode({'next': next_url})}"
         if getattr(request, "htmx", False):
-            return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return HttpResponseClientRedirect(url)
         return redirect(url)

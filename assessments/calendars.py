@@ -1,22 +1,19 @@
-"""The Begehung's invitation: an iCalendar event (RFC 5545, METHOD:REQUEST)
-mailed to the centre's leaders, so the date lands in their calendars."""
+"""The Begehung as an iCalendar event (RFC 5545, METHOD:REQUEST): attached
+to the invitation the centre's leaders get (assessments.handoffs), and
+downloadable from the review screens, so the date lands in calendars."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from email.mime.text import MIMEText
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from assessments.models import EventAction, SiteVisit
-from certification.selectors import leader_emails
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # A Begehung takes three to four hours; the invitation blocks four.
@@ -79,39 +76,3 @@ def build_ics(visit: SiteVisit, *, attendees: list[str], method: str = "REQUEST"
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
-
-
-def send_site_visit_invitation(visit_id: int) -> int:
-    """Mail the invitation with its .ics to the centre's leaders; returns the
-    number of recipients (0 when the centre has no Leitung account)."""
-    visit = SiteVisit.objects.select_related("assessment__familienzentrum", "assessment__reviewer").get(pk=visit_id)
-    assessment = visit.assessment
-    recipients = leader_emails(assessment.familienzentrum)
-    if not recipients:
-        return 0
-    sites = visited_sites(visit)
-    context = {
-        "visit": visit,
-        "assessment": assessment,
-        "centre": assessment.familienzentrum,
-        "sites": sites,
-        "start": visit.scheduled_for.astimezone(BERLIN),
-        "reviewer": assessment.reviewer,
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override("de"):
-        subject = render_to_string("assessments/email/site_visit_subject.txt", context).strip()
-        body = render_to_string("assessments/email/site_visit.txt", context)
-    message = EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-        reply_to=[assessment.reviewer.email] if assessment.reviewer else None,
-    )
-    part = MIMEText(build_ics(visit, attendees=recipients).decode(), "calendar", "utf-8")
-    part.set_param("method", "REQUEST")
-    part.add_header("Content-Disposition", "attachment", filename="begehung.ics")
-    message.attach(part)
-    message.send()
-    return len(recipients)

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from assessments import rules
 from certification.models import Area, CatalogueVersion, Criterion, Einrichtung, Familienzentrum, Guetesiegel
+from evidence.models import Evidence, EvidenceRevision
 
 
 class AssessmentKind(models.TextChoices):
@@ -41,20 +41,20 @@ OPEN_STATES = [
 EDITABLE_STATES = [AssessmentState.DRAFT, AssessmentState.CHANGES_REQUESTED]
 
 
-# Conditions of the transitions. They read the assessment's current data;
-# the services lock the row before asking, so the answer holds until commit.
+# Conditions of the transitions. django-fsm runs each condition when the
+# service asks whether the transition may happen and again when it happens,
+# so they must be cheap: the expensive checks (the readiness evaluation, the
+# review's open points) run once in the service, which leaves the problems it
+# found on the locked instance (`checked_problems`); the condition only reads
+# them. A transition called without that check finds None and is refused.
 
 
-def ready_to_submit(assessment) -> bool:
-    from assessments.evaluation import readiness_problems
-
-    return not readiness_problems(assessment)
+def checked_and_clear(assessment) -> bool:
+    return assessment.checked_problems == []
 
 
-def reviewer_without_tie(assessment) -> bool:
-    from assessments.evaluation import reviewer_conflict
-
-    return assessment.reviewer_id is not None and not reviewer_conflict(assessment)
+def reviewer_named(assessment) -> bool:
+    return assessment.reviewer_id is not None and assessment.second_reviewer_id is not None
 
 
 def has_open_query(assessment) -> bool:
@@ -67,10 +67,8 @@ def every_query_answered(assessment) -> bool:
     return submission is not None and not submission.verdicts.filter(verdict=Verdict.QUERIED, reply="").exists()
 
 
-def all_accepted_and_visited(assessment) -> bool:
-    from assessments.evaluation import review_problems
-
-    return not review_problems(assessment)
+def was_recommended(assessment) -> bool:
+    return assessment.recommended_by_id is not None
 
 
 class Assessment(ConcurrentTransitionMixin, models.Model):
@@ -153,6 +151,10 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
+    # Set by a service after it checked the locked assessment (see the
+    # conditions above); never stored.
+    checked_problems: list | None = None
+
     def __str__(self) -> str:
         return f"{self.familienzentrum} – {self.get_kind_display()} ({self.get_state_display()})"
 
@@ -175,8 +177,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.DRAFT,
         target=AssessmentState.SUBMITTED,
-        conditions=[ready_to_submit],
-        permission=lambda instance, user: rules.can_edit(user, instance),
+        conditions=[checked_and_clear],
+        permission="assessments.edit_assessment",
     )
     def submit(self):
         pass
@@ -185,8 +187,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.SUBMITTED,
         target=AssessmentState.IN_REVIEW,
-        conditions=[reviewer_without_tie],
-        permission=lambda instance, user: rules.is_office(user),
+        conditions=[reviewer_named, checked_and_clear],
+        permission="assessments.assign_reviewers",
     )
     def assign(self):
         pass
@@ -196,7 +198,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         source=AssessmentState.IN_REVIEW,
         target=AssessmentState.CHANGES_REQUESTED,
         conditions=[has_open_query],
-        permission=lambda instance, user: rules.can_review(user, instance),
+        permission="assessments.review_assessment",
     )
     def request_changes(self):
         pass
@@ -205,8 +207,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.CHANGES_REQUESTED,
         target=AssessmentState.IN_REVIEW,
-        conditions=[every_query_answered],
-        permission=lambda instance, user: rules.can_edit(user, instance),
+        conditions=[every_query_answered, checked_and_clear],
+        permission="assessments.edit_assessment",
     )
     def resubmit(self):
         pass
@@ -215,8 +217,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.IN_REVIEW,
         target=AssessmentState.RECOMMENDED,
-        conditions=[all_accepted_and_visited],
-        permission=lambda instance, user: rules.can_review(user, instance),
+        conditions=[checked_and_clear],
+        permission="assessments.review_assessment",
     )
     def recommend(self):
         pass
@@ -225,7 +227,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.RECOMMENDED,
         target=AssessmentState.IN_REVIEW,
-        permission=lambda instance, user: rules.can_confirm(user, instance),
+        permission="assessments.confirm_assessment",
     )
     def send_back(self):
         pass
@@ -234,8 +236,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AssessmentState.RECOMMENDED,
         target=AssessmentState.CERTIFIED,
-        conditions=[lambda instance: instance.recommended_by_id is not None],
-        permission=lambda instance, user: rules.can_confirm(user, instance),
+        conditions=[was_recommended],
+        permission="assessments.confirm_assessment",
     )
     def approve(self):
         pass
@@ -244,7 +246,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[AssessmentState.IN_REVIEW, AssessmentState.RECOMMENDED],
         target=AssessmentState.NOT_CERTIFIED,
-        permission=lambda instance, user: rules.can_decline(user, instance),
+        permission="assessments.decline_assessment",
     )
     def decline(self):
         pass
@@ -253,7 +255,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=OPEN_STATES,
         target=AssessmentState.WITHDRAWN,
-        permission=lambda instance, user: rules.can_withdraw(user, instance),
+        permission="assessments.withdraw_assessment",
     )
     def withdraw(self):
         pass
@@ -403,10 +405,6 @@ class AssessmentEvent(models.Model):
     note = models.TextField(_("Notiz"), blank=True)
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
-    # Set once the e-mail about this event went out. Events that should have
-    # mailed but have none are re-sent by a periodic sweep (an outbox), so a
-    # broker outage at the moment of the transition loses no notification.
-    notified_at = models.DateTimeField(_("benachrichtigt am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Ereignis")
@@ -418,100 +416,10 @@ class AssessmentEvent(models.Model):
 
 
 # --------------------------------------------------------------------------
-# Evidence (Nachweise): documents with revisions, owned by a Familienzentrum
-# or a partner organisation, linked to criteria of an assessment, shared by
-# partners through revocable grants.
+# Evidence in the cycle: documents of the library (evidence app) linked to
+# criteria of an assessment, the revisions a submission froze, and partner
+# invitations with the access they grant.
 # --------------------------------------------------------------------------
-
-
-def evidence_upload_path(instance, filename: str) -> str:
-    # The stored name is generated; the user's file name is only shown.
-    return f"evidence/{instance.storage_key}"
-
-
-class EvidenceKind(models.TextChoices):
-    OFFER = "offer", _("Nachweis eines Angebots oder einer Veranstaltung")
-    QUALIFICATION = "qualification", _("Qualifikationsnachweis (Fortbildung)")
-    AGREEMENT = "agreement", _("Kooperationsvereinbarung")
-    CONCEPT = "concept", _("Konzept oder Dokumentation")
-    OTHER = "other", _("Sonstiger Nachweis")
-
-
-class Evidence(models.Model):
-    title = models.CharField(_("Titel"), max_length=200)
-    kind = models.CharField(_("Art"), max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
-    owner_familienzentrum = models.ForeignKey(
-        Familienzentrum,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="evidence",
-        verbose_name=_("gehört Familienzentrum"),
-    )
-    owner_partner = models.ForeignKey(
-        "certification.Kooperationspartner",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="evidence",
-        verbose_name=_("gehört Kooperationspartner"),
-    )
-    effective_date = models.DateField(_("Datum des Nachweises"))
-    valid_until = models.DateField(_("gültig bis"), null=True, blank=True)
-    training_hours = models.DecimalField(
-        _("Umfang der Fortbildung (Stunden)"), max_digits=6, decimal_places=1, null=True, blank=True
-    )
-    sites = models.ManyToManyField(Einrichtung, related_name="+", blank=True, verbose_name=_("betrifft Standorte"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("Nachweis")
-        verbose_name_plural = _("Nachweise")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(owner_familienzentrum__isnull=False, owner_partner__isnull=True)
-                | Q(owner_familienzentrum__isnull=True, owner_partner__isnull=False),
-                name="evidence_has_one_owner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def owner(self):
-        return self.owner_familienzentrum or self.owner_partner
-
-
-class EvidenceRevision(models.Model):
-    """One uploaded file of an evidence item. Never changed; replacing a file
-    adds a revision. A revision named by a submission cannot be deleted."""
-
-    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="revisions")
-    number = models.PositiveSmallIntegerField(_("Fassung"))
-    storage_key = models.CharField(max_length=80, unique=True)
-    # default_storage is the private storage (settings.STORAGES: no URL, files
-    # served only by a view that checks permission).
-    file = models.FileField(_("Datei"), upload_to=evidence_upload_path, max_length=200)
-    original_name = models.CharField(_("Dateiname"), max_length=200)
-    content_type = models.CharField(_("Dateityp"), max_length=100)
-    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("hochgeladen am"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("Fassung eines Nachweises")
-        verbose_name_plural = _("Fassungen von Nachweisen")
-        ordering = ["evidence", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["evidence", "number"], name="revision_number_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.number})"
 
 
 class EvidenceLink(models.Model):
@@ -549,59 +457,6 @@ class SubmissionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id}: {self.revision_id}"
-
-
-class EvidenceGrant(models.Model):
-    """A partner's document shared, read-only and revocable, with a Familienzentrum."""
-
-    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="grants")
-    familienzentrum = models.ForeignKey(Familienzentrum, on_delete=models.CASCADE, related_name="evidence_grants")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    granted_at = models.DateTimeField(auto_now_add=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Freigabe")
-        verbose_name_plural = _("Freigaben")
-        constraints = [
-            # One active grant per document and centre; revoked ones stay as history.
-            models.UniqueConstraint(
-                fields=["evidence", "familienzentrum"],
-                condition=Q(revoked_at__isnull=True),
-                name="one_active_grant",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.evidence_id} → {self.familienzentrum_id}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
-class GrantLogAction(models.TextChoices):
-    GRANTED = "granted", _("freigegeben")
-    REVOKED = "revoked", _("Freigabe entzogen")
-
-
-class EvidenceGrantLog(models.Model):
-    """Append-only record of every grant and revocation."""
-
-    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="grant_log")
-    familienzentrum = models.ForeignKey(Familienzentrum, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=10, choices=GrantLogAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.evidence_id} → {self.familienzentrum_id}"
 
 
 class PartnerInvitation(models.Model):

@@ -1,87 +1,153 @@
-"""Who may do what with an assessment: plain predicates over the user's
-roles. The state machine's transitions and the views both ask these, so the
-rules live in one place. No model imports here (models import this module)."""
+"""The rule book of the assessments app: every "who may" about an
+assessment, its review, its partners and its files, registered as a
+permission with the `rules` library. The state machine's transitions name
+these permissions (permission="assessments.…"), views and services ask
+`user.has_perm(...)`, templates `{% has_perm %}`: one question, one answer.
+Whether an action is possible *now* (the state, the conditions) is the
+services' business. The helpers at the end return an object or answer 404."""
 
 from __future__ import annotations
 
-from certification.selectors import roles_for, users_tied_to_traeger
+import rules
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from assessments.models import Assessment, PartnerAccess, SubmissionRevision
+from assessments.selectors import assessments_for_user
+from certification.rules import is_office, is_tied_to_traeger, leads_a_site_of, leads_centre, works_for_traeger_of
+from certification.selectors import roles_for
+from evidence.models import EvidenceRevision
+
+# ---------------------------------------------------------------- predicates
 
 
-def leads_centre(user, familienzentrum) -> bool:
-    """Leitung of one of the centre's sites, or Träger staff granted to act as Leitung."""
-    roles = roles_for(user)
-    site_ids = {link.site_id for link in familienzentrum.site_links.all()}
-    if roles.leitung_site_ids & site_ids:
-        return True
-    return familienzentrum.traeger_id in roles.acting_traeger_ids
-
-
+@rules.predicate
 def is_leitung_of(user, assessment) -> bool:
-    return leads_centre(user, assessment.familienzentrum)
+    return assessment is not None and leads_centre(user, assessment.familienzentrum)
 
 
+@rules.predicate
 def is_traeger_of(user, assessment) -> bool:
-    return assessment.familienzentrum.traeger_id in roles_for(user).traeger_ids
+    return assessment is not None and works_for_traeger_of(user, assessment.familienzentrum)
 
 
-def is_office(user) -> bool:
-    return roles_for(user).is_office
+@rules.predicate
+def is_named_reviewer(user, assessment) -> bool:
+    """Named as reviewer or second reviewer (whether still in the pool or not)."""
+    return assessment is not None and user.pk in (assessment.reviewer_id, assessment.second_reviewer_id)
 
 
+@rules.predicate
 def is_assigned_reviewer(user, assessment) -> bool:
     """The assigned reviewer, while still in the active pool."""
-    return user.is_authenticated and assessment.reviewer_id == user.pk and roles_for(user).is_reviewer
+    return assessment is not None and assessment.reviewer_id == user.pk and roles_for(user).is_reviewer
 
 
+@rules.predicate
 def is_second_reviewer(user, assessment) -> bool:
     """The named second reviewer, while still in the pool and allowed to confirm."""
+    if assessment is None or assessment.second_reviewer_id != user.pk:
+        return False
     roles = roles_for(user)
-    return (
-        user.is_authenticated
-        and assessment.second_reviewer_id == user.pk
-        and roles.is_reviewer
-        and roles.reviewer.may_confirm
+    return roles.is_reviewer and roles.reviewer.may_confirm
+
+
+# Positive predicates only, each false without an assessment: django-fsm
+# also asks a transition's permission without the object, and a negated
+# predicate (~p) would be true there.
+
+
+@rules.predicate
+def did_not_recommend(user, assessment) -> bool:
+    return assessment is not None and assessment.recommended_by_id != user.pk
+
+
+@rules.predicate
+def independent_of_its_traeger(user, assessment) -> bool:
+    """Not staff of the centre's Träger nor Leitung of one of its sites: only such a person judges."""
+    return assessment is not None and not is_tied_to_traeger(user, assessment.familienzentrum.traeger_id)
+
+
+@rules.predicate
+def is_an_assessment(user, assessment) -> bool:
+    return assessment is not None
+
+
+@rules.predicate
+def sees_the_centre(user, assessment) -> bool:
+    return assessment is not None and (
+        leads_a_site_of(user, assessment.familienzentrum) or works_for_traeger_of(user, assessment.familienzentrum)
     )
 
 
-def is_tied_to_traeger(user, assessment) -> bool:
-    """Staff of the centre's Träger or Leitung of one of its sites: never a judge."""
-    return users_tied_to_traeger(assessment.familienzentrum.traeger_id).filter(user_id=user.pk).exists()
+# Exactly the people assessments_for_user() lists (a test holds the two together).
+may_read = (is_office & is_an_assessment) | sees_the_centre | is_named_reviewer
+
+rules.add_perm("assessments.read_assessment", may_read)
+rules.add_perm("assessments.edit_assessment", is_leitung_of)
+rules.add_perm("assessments.withdraw_assessment", is_leitung_of | is_traeger_of)
+rules.add_perm("assessments.assign_reviewers", is_office & is_an_assessment)
+rules.add_perm("assessments.review_assessment", is_assigned_reviewer)
+rules.add_perm("assessments.read_review", is_assigned_reviewer | is_second_reviewer | (is_office & is_an_assessment))
+# The four-eyes check: the named second reviewer or the office, never the
+# person who recommended, never anyone tied to the Träger.
+rules.add_perm(
+    "assessments.confirm_assessment", (is_second_reviewer | is_office) & did_not_recommend & independent_of_its_traeger
+)
+rules.add_perm("assessments.decline_assessment", (is_assigned_reviewer | is_office) & independent_of_its_traeger)
 
 
-def can_view(user, assessment) -> bool:
+@rules.predicate
+def contributes_through(user, access) -> bool:
+    """A partner's staff working through the access its invitation granted."""
+    return access is not None and access.partner_id in roles_for(user).partner_ids
+
+
+rules.add_perm("assessments.contribute_as_partner", contributes_through)
+
+
+@rules.predicate
+def reads_through_a_submission(user, revision) -> bool:
+    """A revision frozen in a submission may be read by whoever may see that assessment."""
     return (
-        is_office(user)
-        or is_leitung_of(user, assessment)
-        or is_traeger_of(user, assessment)
-        or is_assigned_reviewer(user, assessment)
-        or is_second_reviewer(user, assessment)
+        revision is not None
+        and SubmissionRevision.objects.filter(
+            revision=revision, submission__assessment__in=assessments_for_user(user).values("pk")
+        ).exists()
     )
 
 
-def can_edit(user, assessment) -> bool:
-    return is_leitung_of(user, assessment)
+@rules.predicate
+def reads_the_document(user, revision) -> bool:
+    return revision is not None and user.has_perm("evidence.read_document", revision.evidence)
 
 
-def can_withdraw(user, assessment) -> bool:
-    return is_leitung_of(user, assessment) or is_traeger_of(user, assessment)
+rules.add_perm("assessments.download_revision", reads_the_document | reads_through_a_submission)
 
 
-def can_review(user, assessment) -> bool:
-    return is_assigned_reviewer(user, assessment)
+# ---------------------------------------------------------------- objects or 404
 
 
-def can_confirm(user, assessment) -> bool:
-    """The four-eyes check: the named second reviewer or the office, but never
-    the person who recommended."""
-    if assessment.recommended_by_id is not None and assessment.recommended_by_id == user.pk:
-        return False
-    if not (is_second_reviewer(user, assessment) or is_office(user)):
-        return False
-    return not is_tied_to_traeger(user, assessment)
+def get_assessment_for_user(user, pk: int, perm: str = "assessments.read_assessment") -> Assessment:
+    """The one helper for assessments: 404 for what the user may not see at
+    all; 403 for a visible assessment when `perm` belongs to another role."""
+    assessment = get_object_or_404(assessments_for_user(user), pk=pk)
+    if perm != "assessments.read_assessment" and not user.has_perm(perm, assessment):
+        raise PermissionDenied
+    return assessment
 
 
-def can_decline(user, assessment) -> bool:
-    if not (is_assigned_reviewer(user, assessment) or is_office(user)):
-        return False
-    return not is_tied_to_traeger(user, assessment)
+def get_revision_for_user(user, pk: int) -> EvidenceRevision:
+    revision = get_object_or_404(EvidenceRevision.objects.select_related("evidence"), pk=pk)
+    if not user.has_perm("assessments.download_revision", revision):
+        raise Http404
+    return revision
+
+
+def get_partner_access_for_user(user, pk: int) -> PartnerAccess:
+    return get_object_or_404(
+        PartnerAccess.objects.select_related("assessment__familienzentrum", "partner"),
+        pk=pk,
+        partner_id__in=roles_for(user).partner_ids,
+    )

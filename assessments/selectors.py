@@ -1,12 +1,42 @@
-"""Reads of the assessments app, scoped to the user who asks."""
+"""Reads of the assessments app: scoped to the user who asks, and the reads
+of the review screens."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass, field
 
-from assessments.models import OPEN_STATES, Assessment, AssessmentEvent
-from certification.models import FamilienzentrumSite
-from certification.selectors import roles_for
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from assessments.models import (
+    OPEN_STATES,
+    Assessment,
+    AssessmentEvent,
+    AssessmentState,
+    CriterionVerdict,
+    EvidenceLink,
+    Submission,
+    Verdict,
+)
+from certification.models import (
+    Area,
+    Einrichtung,
+    Familienzentrum,
+    FamilienzentrumSite,
+    Guetesiegel,
+    Kooperationspartner,
+    Traeger,
+)
+from certification.selectors import (
+    current_seal_by_centre,
+    familienzentren_for_user,
+    familienzentren_led_by,
+    partners_for_user,
+    roles_for,
+    sites_of_traeger_for_user,
+    traeger_for_user,
+)
+from evidence.models import Evidence, EvidenceGrant, EvidenceRevision
+from evidence.validity import criterion_warnings, evidence_warnings
 
 
 def assessments_for_user(user) -> QuerySet[Assessment]:
@@ -33,3 +63,370 @@ def open_assessment_of(familienzentrum) -> Assessment | None:
 
 def timeline(assessment: Assessment) -> QuerySet[AssessmentEvent]:
     return assessment.events.select_related("actor", "submission").order_by("created_at", "pk")
+
+
+# ---------------------------------------------------------------- linked evidence
+
+
+@dataclass
+class LinkedEvidence:
+    evidence: Evidence
+    revision: EvidenceRevision
+    warnings: list[str]
+
+
+def evidence_by_criterion(assessment: Assessment) -> dict[int, list[LinkedEvidence]]:
+    """Every linked document per criterion id with its latest revision and
+    warnings, in a fixed number of queries."""
+    links = (
+        EvidenceLink.objects.filter(assessment=assessment)
+        .select_related("evidence__owner_familienzentrum", "evidence__owner_partner")
+        .prefetch_related(
+            Prefetch("evidence__revisions", queryset=EvidenceRevision.objects.order_by("-number")),
+            "evidence__sites",
+        )
+        .order_by("evidence__title", "pk")
+    )
+    # A partner's document counts only while its grant to the centre stands.
+    granted = set(
+        EvidenceGrant.objects.filter(
+            familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
+        ).values_list("evidence_id", flat=True)
+    )
+    period = (assessment.review_period_start, assessment.review_period_end)
+    result: dict[int, list[LinkedEvidence]] = {}
+    for link in links:
+        revisions = list(link.evidence.revisions.all())
+        if not revisions or (link.evidence.owner_partner_id and link.evidence_id not in granted):
+            continue
+        result.setdefault(link.criterion_id, []).append(
+            LinkedEvidence(link.evidence, revisions[0], evidence_warnings(link.evidence, period))
+        )
+    return result
+
+
+def warnings_by_criterion(
+    assessment: Assessment, criteria, linked: dict[int, list[LinkedEvidence]]
+) -> dict[int, list[str]]:
+    result = {}
+    for criterion in criteria:
+        entries = linked.get(criterion.pk, [])
+        warnings = [f"{entry.evidence.title}: {warning}" for entry in entries for warning in entry.warnings]
+        warnings += criterion_warnings(criterion, [entry.evidence for entry in entries])
+        if warnings:
+            result[criterion.pk] = warnings
+    return result
+
+
+# ---------------------------------------------------------------- the review
+
+REVIEW_QUEUE_STATES = [
+    AssessmentState.SUBMITTED,
+    AssessmentState.IN_REVIEW,
+    AssessmentState.CHANGES_REQUESTED,
+    AssessmentState.RECOMMENDED,
+]
+
+
+def review_queue() -> QuerySet[Assessment]:
+    """The office's overview: every assessment between submission and decision."""
+    return (
+        Assessment.objects.filter(state__in=REVIEW_QUEUE_STATES)
+        .select_related("familienzentrum__traeger", "reviewer", "second_reviewer", "recommended_by")
+        .annotate(last_submitted_at=Max("submissions__submitted_at"))
+        .order_by("last_submitted_at", "pk")
+    )
+
+
+def last_closed_state_by_centre(centre_ids) -> dict[int, str]:
+    """Per Familienzentrum, the state its last closed assessment ended in (one query)."""
+    rows = (
+        Assessment.objects.filter(familienzentrum_id__in=list(centre_ids))
+        .exclude(state__in=OPEN_STATES)
+        .order_by("familienzentrum_id", "-created_at", "-pk")
+        .values_list("familienzentrum_id", "state")
+    )
+    result: dict[int, str] = {}
+    for centre_id, state in rows:
+        result.setdefault(centre_id, state)
+    return result
+
+
+def latest_submissions(assessment: Assessment) -> tuple[Submission | None, Submission | None]:
+    """The latest submission and the one before it (for the diff)."""
+    submissions = list(assessment.submissions.order_by("-number")[:2])
+    latest = submissions[0] if submissions else None
+    previous = submissions[1] if len(submissions) > 1 else None
+    return latest, previous
+
+
+def verdicts_by_code(submission: Submission | None) -> dict[str, CriterionVerdict]:
+    if submission is None:
+        return {}
+    return {
+        verdict.criterion.code: verdict
+        for verdict in submission.verdicts.select_related("criterion", "reviewer").order_by("criterion__order")
+    }
+
+
+def area_titles(assessment: Assessment, codes) -> dict[str, str]:
+    return dict(
+        Area.objects.filter(catalogue_id=assessment.catalogue_id, code__in=list(codes)).values_list("code", "title")
+    )
+
+
+@dataclass
+class AreaCount:
+    code: str
+    title: str
+    total: int = 0
+    accepted: int = 0
+    queried: int = 0
+    changed: int = 0
+
+    @property
+    def judged(self) -> int:
+        return self.accepted + self.queried
+
+    @property
+    def open(self) -> int:
+        return self.total - self.accepted
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.judged / self.total) if self.total else 0
+
+
+@dataclass
+class ReviewProgress:
+    areas: list[AreaCount] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(area.total for area in self.areas)
+
+    @property
+    def accepted(self) -> int:
+        return sum(area.accepted for area in self.areas)
+
+    @property
+    def queried(self) -> int:
+        return sum(area.queried for area in self.areas)
+
+    @property
+    def judged(self) -> int:
+        return self.accepted + self.queried
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.judged / self.total) if self.total else 0
+
+    def area(self, code: str) -> AreaCount | None:
+        return next((area for area in self.areas if area.code == code), None)
+
+
+def review_progress(
+    payload: dict, verdicts: dict[str, CriterionVerdict], titles: dict[str, str], changed=()
+) -> ReviewProgress:
+    """Judged, accepted and queried criteria per area of a frozen submission."""
+    progress = ReviewProgress()
+    by_code: dict[str, AreaCount] = {}
+    for entry in payload.get("criteria", []):
+        area = by_code.get(entry["area"])
+        if area is None:
+            area = by_code[entry["area"]] = AreaCount(code=entry["area"], title=titles.get(entry["area"], ""))
+            progress.areas.append(area)
+        area.total += 1
+        verdict = verdicts.get(entry["code"])
+        if verdict is not None and verdict.verdict == Verdict.ACCEPTED:
+            area.accepted += 1
+        elif verdict is not None and verdict.verdict == Verdict.QUERIED:
+            area.queried += 1
+        if entry["code"] in changed:
+            area.changed += 1
+    return progress
+
+
+def queried_verdicts(assessment: Assessment) -> list[CriterionVerdict]:
+    """Every query of every submission, the latest submission first."""
+    return list(
+        CriterionVerdict.objects.filter(submission__assessment=assessment, verdict=Verdict.QUERIED)
+        .select_related("criterion__area", "submission", "reviewer")
+        .order_by("-submission__number", "criterion__order")
+    )
+
+
+# ---------------------------------------------------------------- start pages
+# Each role's part of the start page, as small frozen records instead of
+# attributes patched onto model instances. Every function issues a fixed number
+# of queries however many rows it returns. A list that can grow long comes as a
+# Listing that knows its total, so the page says what it leaves out and links
+# to all of it: nothing is cut off silently.
+
+START_PAGE_LIMIT = 50  # rows of a long list on the start page; the page links to all of them
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The first rows of a list (all of them without a limit) and how many there are."""
+
+    rows: tuple
+    total: int
+
+    @property
+    def is_complete(self) -> bool:
+        return len(self.rows) >= self.total
+
+
+def _first_rows(queryset: QuerySet, limit: int | None) -> tuple[list, int]:
+    """The first `limit` rows (all for None) and the total, in one query or,
+    when the limit is reached, two."""
+    if limit is None:
+        rows = list(queryset)
+        return rows, len(rows)
+    rows = list(queryset[:limit])
+    # Fewer rows than the limit are all there is; only a full page needs the count.
+    return rows, len(rows) if len(rows) < limit else queryset.count()
+
+
+@dataclass(frozen=True)
+class CentreCard:
+    """A Familienzentrum the user leads, with what its card on the start page shows."""
+
+    centre: Familienzentrum
+    open_assessment: Assessment | None
+    latest_assessment: Assessment | None
+    seal: Guetesiegel | None
+    can_recertify: bool
+
+
+def _open_and_latest_by_centre(centre_ids: list[int]) -> tuple[dict[int, Assessment], dict[int, Assessment]]:
+    """Per Familienzentrum its open assessment (at most one: a database
+    constraint says so) and its newest one, in one query."""
+    newest = (
+        Assessment.objects.filter(familienzentrum_id=OuterRef("familienzentrum_id"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    rows = Assessment.objects.filter(familienzentrum_id__in=centre_ids).filter(
+        Q(state__in=OPEN_STATES) | Q(pk=Subquery(newest))
+    )
+    open_by_centre: dict[int, Assessment] = {}
+    latest_by_centre: dict[int, Assessment] = {}
+    for assessment in rows:
+        centre_id = assessment.familienzentrum_id
+        if assessment.state in OPEN_STATES:
+            open_by_centre[centre_id] = assessment
+        latest = latest_by_centre.get(centre_id)
+        if latest is None or (assessment.created_at, assessment.pk) > (latest.created_at, latest.pk):
+            latest_by_centre[centre_id] = assessment
+    return open_by_centre, latest_by_centre
+
+
+def leitung_centre_cards(user) -> list[CentreCard]:
+    """The Familienzentren the user leads (or acts for as Träger staff), each
+    with its open and its newest assessment, its seal, and whether a
+    re-certification may start: no open cycle, and the last closed one ended
+    certified. Five queries, however many centres and assessments."""
+    centres = list(familienzentren_led_by(user))
+    centre_ids = [centre.pk for centre in centres]
+    open_by_centre, latest_by_centre = _open_and_latest_by_centre(centre_ids)
+    seals = current_seal_by_centre(centre_ids)
+    last_states = last_closed_state_by_centre(centre_ids)
+    return [
+        CentreCard(
+            centre=centre,
+            open_assessment=open_by_centre.get(centre.pk),
+            latest_assessment=latest_by_centre.get(centre.pk),
+            seal=seals.get(centre.pk),
+            can_recertify=centre.pk not in open_by_centre and last_states.get(centre.pk) == AssessmentState.CERTIFIED,
+        )
+        for centre in centres
+    ]
+
+
+@dataclass(frozen=True)
+class CentreSeal:
+    """A Familienzentrum and its current seal (None: it holds none)."""
+
+    centre: Familienzentrum
+    seal: Guetesiegel | None
+
+
+def _with_seals(centres: list[Familienzentrum]) -> tuple[CentreSeal, ...]:
+    seals = current_seal_by_centre(centre.pk for centre in centres)
+    return tuple(CentreSeal(centre=centre, seal=seals.get(centre.pk)) for centre in centres)
+
+
+@dataclass(frozen=True)
+class TraegerOverview:
+    """What a Träger's staff sees: its Träger, their sites, and the seal of each of their Familienzentren."""
+
+    traeger: tuple[Traeger, ...]
+    sites: tuple[Einrichtung, ...]
+    centres: tuple[CentreSeal, ...]
+
+
+def traeger_overview(user) -> TraegerOverview:
+    """Four queries. A Träger has tens of sites, not thousands: listed in full."""
+    centres = Familienzentrum.objects.filter(traeger_id__in=roles_for(user).traeger_ids).order_by("name")
+    return TraegerOverview(
+        traeger=tuple(traeger_for_user(user)),
+        sites=tuple(sites_of_traeger_for_user(user)),
+        centres=_with_seals(list(centres)),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewAssignment:
+    """An assessment the user reviews, as reviewer or as second reviewer."""
+
+    assessment: Assessment
+    as_second_reviewer: bool
+    awaits_decision: bool  # recommended, and this user is the one to confirm or send back
+
+
+def review_assignments(user, limit: int | None = START_PAGE_LIMIT) -> Listing:
+    """The user's assignments as reviewer or second reviewer, each once, the
+    latest change first; at most two queries."""
+    queryset = (
+        Assessment.objects.filter(Q(reviewer=user) | Q(second_reviewer=user))
+        .select_related("familienzentrum")
+        .order_by("-updated_at", "-pk")
+    )
+    rows, total = _first_rows(queryset, limit)
+    return Listing(
+        rows=tuple(
+            ReviewAssignment(
+                assessment=assessment,
+                as_second_reviewer=assessment.reviewer_id != user.pk,
+                awaits_decision=assessment.state == AssessmentState.RECOMMENDED
+                and assessment.second_reviewer_id == user.pk,
+            )
+            for assessment in rows
+        ),
+        total=total,
+    )
+
+
+def partner_organisations(user) -> tuple[Kooperationspartner, ...]:
+    """The partner organisations the user works for; one query."""
+    return tuple(partners_for_user(user))
+
+
+def office_centres(user, limit: int | None = START_PAGE_LIMIT) -> Listing:
+    """Every Familienzentrum the user may see (the office: all) with its seal,
+    by name; at most four queries (centres, their sites, the total, the seals)."""
+    rows, total = _first_rows(familienzentren_for_user(user), limit)
+    return Listing(rows=_with_seals(rows), total=total)
+
+
+def centre_assessments(user, limit: int | None = START_PAGE_LIMIT) -> Listing:
+    """The assessments the user sees as Träger staff or office, the latest
+    change first, without its own review assignments (the reviewer's list shows
+    those, so no assessment appears twice); at most two queries."""
+    queryset = assessments_for_user(user).prefetch_related(None).order_by("-updated_at", "-pk")
+    if roles_for(user).is_reviewer:
+        queryset = queryset.exclude(Q(reviewer=user) | Q(second_reviewer=user))
+    rows, total = _first_rows(queryset, limit)
+    return Listing(rows=tuple(rows), total=total)

@@ -15,6 +15,7 @@ from certification.models import (
     FamilienzentrumSite,
     Guetesiegel,
     Kooperationspartner,
+    LogEntry,
     Membership,
     Reviewer,
     SealReminder,
@@ -194,6 +195,26 @@ class GuetesiegelAdmin(admin.ModelAdmin):
     inlines = [SealReminderInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """The log is append-only: the admin lists it, nobody adds, edits or deletes."""
+
+    list_display = ["created_at", "action", "actor", "familienzentrum", "criterion", "content_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "familienzentrum__name"]
+    list_select_related = ["actor", "familienzentrum", "criterion", "content_type"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

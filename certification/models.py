@@ -5,6 +5,7 @@ partner organisations, memberships, the reviewer pool)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -511,3 +512,83 @@ class SealReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seal.number}: {self.months_before}"
+
+
+# --------------------------------------------------------------------------
+# The log: who changed what, when. One generic, append-only table in the
+# lowest app every writer can import (pretix's LogEntry shape).
+# --------------------------------------------------------------------------
+
+
+class LogAction(models.TextChoices):
+    ANSWER_CHANGED = "assessments.answer.changed", _("Antwort geändert")
+    PROFILE_CHANGED = "assessments.profile.changed", _("Profil geändert")
+    EVIDENCE_LINKED = "assessments.evidence.linked", _("Nachweis verknüpft")
+    EVIDENCE_UNLINKED = "assessments.evidence.unlinked", _("Nachweis entfernt")
+    GRANT_CREATED = "evidence.grant.created", _("Nachweis freigegeben")
+    GRANT_REVOKED = "evidence.grant.revoked", _("Freigabe zurückgenommen")
+
+
+class LogEntryImmutable(Exception):
+    """Raised when code tries to change a written log entry."""
+
+
+class LogEntryQuerySet(models.QuerySet):
+    # Bulk updates bypass save(); refuse them too.
+    def update(self, **kwargs):
+        raise LogEntryImmutable("LogEntry rows are append-only")
+
+
+class LogEntry(models.Model):
+    """One notable change. Written only by `certification.services.log_action`
+    inside the caller's transaction, so the entry exists exactly when the
+    change was committed. Never updated: `save()` on a stored row raises."""
+
+    created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Person"),
+        help_text=_("Leer bei Änderungen durch das System."),
+    )
+    action = models.CharField(_("Aktion"), max_length=60, choices=LogAction.choices)
+    familienzentrum = models.ForeignKey(
+        Familienzentrum,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Familienzentrum"),
+    )
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("Kriterium")
+    )
+    data = models.JSONField(_("Daten"), default=dict, blank=True)
+
+    objects = LogEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Protokoll")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The history of one object (an assessment, a document), per
+            # criterion for the checklist cards, newest first.
+            models.Index(
+                fields=["content_type", "object_id", "criterion", "created_at"], name="logentry_object_criterion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LogEntryImmutable("LogEntry rows are append-only")
+        super().save(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from certification.models import (
@@ -18,6 +19,7 @@ from certification.models import (
     FamilienzentrumSite,
     Guetesiegel,
     Kooperationspartner,
+    LogEntry,
     Membership,
     MembershipRole,
     Reviewer,
@@ -233,3 +235,26 @@ def reviewer_pool(*, confirmers: bool = False, traeger_id: int | None = None):
     if traeger_id is not None:
         queryset = queryset.exclude(pk__in=users_tied_to_traeger(traeger_id).values("user_id"))
     return queryset.order_by("full_name", "email")
+
+
+# ---------------------------------------------------------------- the log
+
+
+def history_of(obj, criterion: Criterion | int | None = None) -> QuerySet[LogEntry]:
+    """The log entries about `obj` (optionally about one of its criteria),
+    with their actor, newest first."""
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).select_related("actor")
+    if criterion is not None:
+        entries = entries.filter(criterion=criterion)
+    return entries.order_by("-created_at", "-pk")
+
+
+def history_by_criterion(obj, criterion_ids) -> dict[int, list[LogEntry]]:
+    """The entries about `obj` for each of `criterion_ids`, newest first, in
+    one query (a checklist page shows many criteria at once)."""
+    grouped: dict[int, list[LogEntry]] = {}
+    for entry in history_of(obj).filter(criterion_id__in=list(criterion_ids)):
+        grouped.setdefault(entry.criterion_id, []).append(entry)
+    return grouped

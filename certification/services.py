@@ -11,23 +11,27 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
-from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification.models import (
+    Criterion,
     Einrichtung,
     Familienzentrum,
     FamilienzentrumForm,
     FamilienzentrumSite,
     Guetesiegel,
+    LogAction,
+    LogEntry,
     SealReminder,
     SealState,
 )
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -300,9 +304,10 @@ def seal_reminder_recipients(familienzentrum: Familienzentrum) -> list[str]:
 
 
 def send_seal_reminder(seal: Guetesiegel, months_before: int, today: date) -> SealReminder | None:
-    """Reserve the reminder row, send the mail, commit. If another run holds
-    or has the row, the insert fails and nothing is sent; if the mail fails,
-    the row is rolled back and tomorrow's run tries again."""
+    """Reserve the reminder row and write its messages in one transaction. If
+    another run holds or has the row, the insert fails and nothing is sent;
+    the worker mails the messages after the commit (with retries), the bell
+    shows them at once."""
     recipients = seal_reminder_recipients(seal.familienzentrum)
     if not recipients:
         logger.warning("Seal %s: no recipients for the %d-month reminder", seal.number, months_before)
@@ -312,17 +317,19 @@ def send_seal_reminder(seal: Guetesiegel, months_before: int, today: date) -> Se
             reminder = SealReminder.objects.create(
                 seal=seal, months_before=months_before, sent_at=timezone.now(), recipients=", ".join(recipients)
             )
-            context = {
-                "seal": seal,
-                "centre": seal.familienzentrum,
-                "months_before": months_before,
-                "status": seal_state(seal, today),
-                "site_url": settings.SITE_URL,
-            }
-            with translation.override("de"):
-                subject = render_to_string("certification/email/seal_reminder_subject.txt", context).strip()
-                body = render_to_string("certification/email/seal_reminder.txt", context)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            notify(
+                kind=NotificationKind.SEAL_REMINDER,
+                recipients=recipients,
+                subject_template="certification/email/seal_reminder_subject.txt",
+                body_template="certification/email/seal_reminder.txt",
+                context={
+                    "seal": seal,
+                    "centre": seal.familienzentrum,
+                    "months_before": months_before,
+                    "status": seal_state(seal, today),
+                },
+                link=reverse("home"),
+            )
     except IntegrityError:
         return None
     return reminder
@@ -356,3 +363,31 @@ def send_due_seal_reminders(today: date | None = None) -> list[SealReminder]:
         if reminder is not None:
             sent.append(reminder)
     return sent
+
+
+# ---------------------------------------------------------------- the log
+
+
+def log_action(
+    obj,
+    action: str,
+    *,
+    user,
+    familienzentrum: Familienzentrum | None = None,
+    criterion: Criterion | None = None,
+    data: dict | None = None,
+) -> LogEntry:
+    """Append one entry about `obj` (pretix's `log_action`). Call it inside
+    the transaction that makes the change, so the entry commits or rolls back
+    with it. `user` is None for changes made by the system."""
+    if action not in LogAction.values:
+        raise ValueError(f"unknown log action {action!r}")
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        action=action,
+        actor=user if user is not None and user.is_authenticated else None,
+        familienzentrum=familienzentrum,
+        criterion=criterion,
+        data=data or {},
+    )

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from certification.permissions import get_catalogue_for_user
+from certification.rules import get_catalogue_for_user
 from certification.selectors import (
     catalogue_areas,
     catalogue_areas_with_criteria,

@@ -45,10 +45,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "rules",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
+    "notifications",
     "certification",
+    "evidence",
     "assessments",
     "reports",
 ]
@@ -88,6 +91,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "assessments.context_processors.states",
+                # The bell's unread count, as a callable: one query, only where a page shows it.
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -113,6 +119,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out login before the password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Object permissions: every "who may" of the apps' rules modules.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -229,11 +237,35 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3, minimum=1)
+# Handing a task to Redis must fail fast when Redis is down, or the request
+# that commits an action hangs (measured: 19 s per task). Two causes:
+# - Before publishing, apply_async subscribes to the task's result on the
+#   Redis result backend, whose reconnect loop has a retry policy of its own
+#   (20 tries, 1 s apart) that apply_async's retry_policy does not touch.
+#   Here it gets one quick retry, like the broker's hand-over
+#   (config.celery.FAST_FAIL_RETRY_POLICY); the project's Task hand-overs
+#   skip the subscription altogether (nobody waits for their results).
+# - broker_connection_timeout does not reach kombu's Redis transport: its
+#   sockets take their timeouts from the transport options and wait for
+#   ever without them (a host that drops packets, a hung connection).
+# A TCP connect takes milliseconds even to a managed Redis (TLS comes after
+# it, under the socket timeout), so 0.3 s, twice, is ample and stays under
+# a second when the broker's host does not answer. The socket timeouts stay
+# above kombu's 1 s BRPOP poll, so a worker's idle wait never times out.
+# Measured per hand-over (Task.enqueue): Redis stopped 0.01 s, host silent
+# 0.6 s, Redis accepting but never answering 4 s (before: 19 s, and no
+# return within 150 s for the other two).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.3, "socket_timeout": 2.0}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.3
+CELERY_REDIS_SOCKET_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 12, 6 and 3 months before a Gütesiegel ends; each is sent once.
     "seal-reminders": {"task": "certification.send_seal_reminders", "schedule": crontab(hour=7, minute=0)},
-    # The outbox of assessment e-mails: re-sends those the broker never got.
-    "assessment-notifications": {"task": "assessments.resend_notifications", "schedule": 300.0},
+    # The one message road's sweep: hands over rows the broker never delivered.
+    "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
 }
 
 # Reports (reports.tasks): a build past the soft limit fails cleanly; past the

@@ -11,76 +11,43 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from assessments.models import OPEN_STATES, AssessmentState
-from assessments.review_selectors import last_closed_state_by_centre
-from assessments.selectors import assessments_for_user
-from certification.models import Familienzentrum
-from certification.selectors import (
-    current_seal_by_centre,
-    familienzentren_for_user,
-    familienzentren_led_by,
-    partners_for_user,
-    roles_for,
-    sites_of_traeger_for_user,
-    traeger_for_user,
+from assessments.selectors import (
+    START_PAGE_LIMIT,
+    centre_assessments,
+    leitung_centre_cards,
+    office_centres,
+    partner_organisations,
+    review_assignments,
+    traeger_overview,
 )
+from certification.selectors import roles_for
 
 logger = logging.getLogger(__name__)
 
 
 @login_required
 def home(request):
-    roles = roles_for(request.user)
-    context = {"roles": roles}
-    visible_assessments = list(assessments_for_user(request.user).order_by("-updated_at")[:50])
+    """Each role's part of the start page. Long lists show their first rows
+    and the total; `?alle=1` shows them in full."""
+    user = request.user
+    roles = roles_for(user)
+    limit = None if request.GET.get("alle") == "1" else START_PAGE_LIMIT
+    context = {
+        "roles": roles,
+        "has_any_role": any([roles.is_leitung, roles.is_traeger, roles.is_partner, roles.is_reviewer, roles.is_office]),
+    }
     if roles.is_leitung or roles.acting_traeger_ids:
-        open_by_centre = {
-            assessment.familienzentrum_id: assessment
-            for assessment in visible_assessments
-            if assessment.state in OPEN_STATES
-        }
-        centres = list(familienzentren_led_by(request.user))
-        # visible_assessments is newest first, so the first one per centre is its latest.
-        latest_by_centre = {}
-        for assessment in visible_assessments:
-            latest_by_centre.setdefault(assessment.familienzentrum_id, assessment)
-        for centre in centres:
-            centre.open_assessment = open_by_centre.get(centre.pk)
-            centre.latest_assessment = latest_by_centre.get(centre.pk)
-        # The seal, and whether a re-certification may start (the last cycle ended certified).
-        seals = current_seal_by_centre(centre.pk for centre in centres)
-        last_states = last_closed_state_by_centre(centre.pk for centre in centres)
-        for centre in centres:
-            centre.current_seal = seals.get(centre.pk)
-            centre.can_recertify = (
-                centre.open_assessment is None and last_states.get(centre.pk) == AssessmentState.CERTIFIED
-            )
-        context["led_familienzentren"] = centres
-    if roles.is_traeger or roles.is_office or roles.is_reviewer:
-        context["assessments"] = visible_assessments
+        context["centre_cards"] = leitung_centre_cards(user)
     if roles.is_traeger:
-        context["traeger_list"] = traeger_for_user(request.user)
-        context["traeger_sites"] = sites_of_traeger_for_user(request.user)
-        traeger_centres = list(Familienzentrum.objects.filter(traeger_id__in=roles.traeger_ids).order_by("name"))
-        seals = current_seal_by_centre(centre.pk for centre in traeger_centres)
-        context["traeger_seals"] = [(centre, seals.get(centre.pk)) for centre in traeger_centres]
-    if roles.is_reviewer:
-        context["review_assignments"] = [
-            assessment
-            for assessment in visible_assessments
-            if request.user.pk in (assessment.reviewer_id, assessment.second_reviewer_id)
-        ]
+        context["traeger_overview"] = traeger_overview(user)
     if roles.is_partner:
-        context["partners"] = partners_for_user(request.user)
+        context["partners"] = partner_organisations(user)
+    if roles.is_reviewer:
+        context["review_assignments"] = review_assignments(user, limit=limit)
     if roles.is_office:
-        all_centres = list(familienzentren_for_user(request.user))
-        seals = current_seal_by_centre(centre.pk for centre in all_centres)
-        for centre in all_centres:
-            centre.current_seal = seals.get(centre.pk)
-        context["all_familienzentren"] = all_centres
-    context["has_any_role"] = any(
-        [roles.is_leitung, roles.is_traeger, roles.is_partner, roles.is_reviewer, roles.is_office]
-    )
+        context["office_centres"] = office_centres(user, limit=limit)
+    if roles.is_traeger or roles.is_office:
+        context["assessments"] = centre_assessments(user, limit=limit)
     return render(request, "home.html", context)
 
 

@@ -1,6 +1,7 @@
-"""Checking an uploaded file before anything is stored: its size, and its
-type decided from the content (magic bytes and container structure), never
-from the name or the browser's Content-Type. Also makes names safe to show."""
+"""Checking uploaded files before anything is stored: how many, their size,
+and their type decided from the content (magic bytes and container
+structure), never from the name or the browser's Content-Type. Also makes
+names safe to show."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -154,3 +157,38 @@ def safe_display_name(name: str, file_type: FileType | None = None, *, max_lengt
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = stem.strip(" .")[:max_length] or _("Dokument")
     return f"{stem}{file_type.extension}"
+
+
+@dataclass
+class CheckedFile:
+    upload: object
+    display_name: str
+    file_type: object
+    size: int
+
+
+def check_files(files: list) -> list[CheckedFile]:
+    """Check every file before anything is stored; raise ValidationError
+    listing each rejected file and why, so that nothing is half-stored."""
+    max_files = settings.MAX_UPLOAD_FILES
+    if not files:
+        raise ValidationError(_("Bitte wählen Sie mindestens eine Datei."))
+    if len(files) > max_files:
+        raise ValidationError(
+            _("Höchstens %(max)d Dateien auf einmal, gewählt sind %(count)d.") % {"max": max_files, "count": len(files)}
+        )
+    max_bytes = settings.MAX_UPLOAD_MB * 1024 * 1024
+    checked, errors = [], []
+    for upload in files:
+        shown = safe_display_name(getattr(upload, "name", ""))
+        try:
+            if upload.size > max_bytes:
+                raise UploadRejected(_("Die Datei ist größer als %(max)d MB.") % {"max": settings.MAX_UPLOAD_MB})
+            file_type = detect_type(upload)
+        except UploadRejected as rejected:
+            errors.append(f"{shown}: {rejected.message}")
+            continue
+        checked.append(CheckedFile(upload, safe_display_name(upload.name, file_type), file_type, upload.size))
+    if errors:
+        raise ValidationError(errors)
+    return checked

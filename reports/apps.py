@@ -12,6 +12,7 @@ class ReportsConfig(AppConfig):
         from django_fsm.signals import post_transition
 
         from assessments.models import Assessment
+        from reports import rules  # noqa: F401  (registers the app's permissions)
         from reports.receivers import request_reports_on_transition
 
         post_transition.connect(

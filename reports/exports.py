@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from assessments.models import Assessment, ItemStatus
-from assessments.services import build_snapshot
+from assessments.snapshots import build_snapshot
 from certification.models import Area, CriterionLevel, ItemLogic
 from reports.renderers import as_date
 

@@ -24,16 +24,15 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from assessments.models import AssessmentState, Submission
-
-# Keep the web request short when the broker is down: one quick retry, then
-# leave the report to the sweep (the same policy as the assessment e-mails).
-from assessments.tasks import ENQUEUE_RETRY_POLICY
 from certification.models import Area
+from notifications.models import NotificationKind
+from notifications.services import notify
 from reports import renderers
 from reports.models import PENDING_STATUSES, Report, ReportKind, ReportStatus
 
@@ -177,22 +176,23 @@ def enqueue_after_commit(report_id: int) -> None:
 
 
 def enqueue_report(report_id: int) -> bool:
-    """Hand the report to the broker. When that fails (broker down), the
-    report stays queued with no enqueued_at; the caller's work (a submission,
-    say) has committed and must not fail for it, and the sweep sends it later."""
+    """Hand the report to the broker (the project's task class fails fast and
+    never raises). When that fails (broker down), the report stays queued
+    with no enqueued_at; the caller's work (a submission, say) has committed
+    and must not fail for it, and the sweep sends it later."""
     from reports.tasks import build_report
 
-    try:
-        build_report.apply_async((report_id,), retry_policy=ENQUEUE_RETRY_POLICY)
-    except Exception as error:  # noqa: BLE001 - whatever the broker raises, the report stays queued
-        if build_report.app.conf.task_always_eager:
-            # No broker: the build ran right here and raised (eager runs do
-            # not retry). There is no worker and no sweep to come back to it,
-            # so it fails now and the user can try again.
+    if build_report.app.conf.task_always_eager:
+        # No broker: the build runs right here, and a failure raises (eager
+        # runs do not retry). There is no worker and no sweep to come back
+        # to it, so it fails now, with its reason, and the user can try again.
+        try:
+            build_report.apply_async((report_id,))
+        except Exception as error:  # noqa: BLE001 - whatever the build raised, the caller's work stands
             logger.exception("Report %s failed in an eager run", report_id)
             fail_report(report_id, describe(error))
             return False
-        logger.exception("Report %s could not be handed to the task queue; the sweep will send it again", report_id)
+    elif not build_report.hand_over((report_id,)):
         return False
     Report.objects.filter(pk=report_id).update(enqueued_at=timezone.now())
     return True
@@ -275,7 +275,25 @@ def _finish(report_id: int, *, file_name: str, download_name: str, content_type:
             "finished_at",
         ]
     )
+    _tell_requester(report_id)
     return report
+
+
+def _tell_requester(report_id: int) -> None:
+    """Whoever asked for the report hears that it is ready (reports built
+    after a transition were asked for by nobody: the page shows them)."""
+    report = Report.objects.select_related("requested_by", "submission__assessment__familienzentrum").get(pk=report_id)
+    if report.requested_by is None:
+        return
+    assessment = report.submission.assessment
+    notify(
+        kind=NotificationKind.REPORT_READY,
+        recipients=[report.requested_by],
+        subject_template="reports/email/report_ready_subject.txt",
+        body_template="reports/email/report_ready.txt",
+        context={"report": report, "assessment": assessment, "centre": assessment.familienzentrum},
+        link=reverse("reports:assessment_reports", args=[assessment.pk]),
+    )
 
 
 def fail_report(report_id: int, reason: str) -> bool:

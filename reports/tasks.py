@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task, shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 
 from reports import services
@@ -12,7 +12,10 @@ from reports import services
 logger = logging.getLogger(__name__)
 
 
-class ReportTask(Task):
+# The project's task class (config.celery.Task: the fast-failing, never
+# raising hand-over), named through the app so that reports need not import
+# config; config/__init__ creates the app before any task module loads.
+class ReportTask(current_app.Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         # Retries exhausted (or an error not worth retrying escaped the
         # service): the report must end up failed, not queued for ever.

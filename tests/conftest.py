@@ -59,6 +59,16 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_remembered_down():
+    """The task class remembers a failed hand-over for two seconds (so one
+    request pays for one failure); a test must not inherit that from the
+    test before it."""
+    from config.celery import forget_broker_down
+
+    forget_broker_down()
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks_unless_services(request, settings):
     """With CELERY_BROKER_URL set (the PostgreSQL run) tasks would go to Redis
     where no worker listens; only tests marked `services` use the real worker."""
@@ -133,6 +143,6 @@ def olga(db):
 @pytest.fixture
 def catalogue(db):
     """The shipped working catalogue, loaded through the real loader."""
-    from certification.catalogue_loader import SHIPPED_CATALOGUE, load_catalogue_file
+    from certification.catalogue import SHIPPED_CATALOGUE, load_catalogue_file
 
     return load_catalogue_file(SHIPPED_CATALOGUE).catalogue

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from assessments import rules
 from assessments.models import AssessmentState, ItemStatus, SiteVisit, Verdict
+from certification.rules import is_office
 from certification.selectors import current_seal_by_centre
 
 register = template.Library()
@@ -48,10 +49,10 @@ def review_panel(context, assessment):
     person looking: office, reviewer, second reviewer or the centre."""
     user = context["request"].user
     is_centre = rules.is_leitung_of(user, assessment) or rules.is_traeger_of(user, assessment)
-    is_office = rules.is_office(user)
+    office = is_office(user)
     visit = SiteVisit.objects.filter(assessment=assessment).prefetch_related("sites").first()
     seal = None
-    if is_centre or is_office:
+    if is_centre or office:
         seal = assessment.seal or current_seal_by_centre([assessment.familienzentrum_id]).get(
             assessment.familienzentrum_id
         )
@@ -61,11 +62,11 @@ def review_panel(context, assessment):
         "assessment": assessment,
         "visit": visit,
         "seal": seal,
-        "is_office": is_office,
+        "is_office": office,
         "is_reviewer": rules.is_assigned_reviewer(user, assessment),
         "is_second": rules.is_second_reviewer(user, assessment),
         "is_recommender": assessment.recommended_by_id == user.pk,
-        "can_edit": rules.can_edit(user, assessment),
+        "can_edit": user.has_perm("assessments.edit_assessment", assessment),
         "is_centre": is_centre,
         "submitted": state not in (AssessmentState.DRAFT,),
         "state": state,

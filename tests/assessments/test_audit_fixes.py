@@ -10,22 +10,24 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from assessments import evidence, services
-from assessments.evidence import EvidenceDetails
-from assessments.models import AssessmentState, CriterionVerdict, EvidenceKind, ItemStatus, Verdict
-from assessments.uploads import UploadRejected, detect_type
+from assessments import services
+from assessments.models import AssessmentState, CriterionVerdict, ItemStatus, Verdict
 from certification.models import Membership, MembershipRole
+from evidence import services as library
+from evidence.files import UploadRejected, detect_type
+from evidence.models import EvidenceKind
+from evidence.services import EvidenceDetails
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import PDF_BYTES, upload
 
 
 def test_an_invitation_never_makes_anyone_staff_of_an_existing_partner(draft, alice, paula, partner_org):
     # alice invites her own address to someone else's organisation ...
-    invitation = evidence.invite_partner(
+    invitation = services.invite_partner(
         user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=alice.email, partner_id=partner_org.pk
     )
-    with pytest.raises(evidence.InvitationInvalid, match="nicht als Mitarbeiter"):
-        evidence.accept_invitation(user=alice, invitation_id=invitation.pk)
+    with pytest.raises(services.InvitationInvalid, match="nicht als Mitarbeiter"):
+        services.accept_invitation(user=alice, invitation_id=invitation.pk)
     assert not Membership.objects.filter(user=alice, role=MembershipRole.PARTNER).exists()
 
 
@@ -33,7 +35,7 @@ def test_a_new_organisation_may_not_take_an_existing_name(draft, alice, partner_
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="schon registriert"):
-        evidence.invite_partner(
+        services.invite_partner(
             user=alice,
             assessment_id=draft.pk,
             criterion_codes=["1.1"],
@@ -148,7 +150,7 @@ def test_the_timeline_names_reviewers_without_their_addresses(client, in_review,
 
 
 def test_the_evidence_index_shows_the_submitted_state_after_submit(client, draft, alice):
-    (document,) = evidence.upload_for_criterion(
+    (document,) = services.upload_for_criterion(
         user=alice,
         assessment_id=draft.pk,
         criterion_code="1.1",
@@ -157,7 +159,7 @@ def test_the_evidence_index_shows_the_submitted_state_after_submit(client, draft
     )
     answer_all(draft, alice)
     services.submit(user=alice, assessment_id=draft.pk)
-    evidence.add_revision(user=alice, evidence_id=document.pk, upload=upload("zweite.pdf", PDF_BYTES + b"2"))
+    library.add_revision(user=alice, evidence_id=document.pk, upload=upload("zweite.pdf", PDF_BYTES + b"2"))
     client.force_login(alice)
     body = client.get(reverse("assessments:evidence_index", args=[draft.pk])).content.decode()
     assert "Stand der Einreichung #1" in body
@@ -165,14 +167,14 @@ def test_the_evidence_index_shows_the_submitted_state_after_submit(client, draft
 
 
 def test_invitation_signup_applies_the_password_rules(client, draft, alice):
-    invitation = evidence.invite_partner(
+    invitation = services.invite_partner(
         user=alice,
         assessment_id=draft.pk,
         criterion_codes=["1.1"],
         email="neu@beratung.example",
         organisation_name="Beratung Neu",
     )
-    url = reverse("assessments:invitation", args=[evidence.invitation_token(invitation)])
+    url = reverse("assessments:invitation", args=[services.invitation_token(invitation)])
     response = client.post(url, {"full_name": "Nina Neu", "password": "1234567890", "password_again": "1234567890"})
     assert response.status_code == 200
     assert "komplett numerisch" in response.content.decode()

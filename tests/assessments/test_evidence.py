@@ -19,16 +19,13 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from assessments import evidence, services
-from assessments.evidence import EvidenceDetails
-from assessments.models import (
-    Evidence,
-    EvidenceGrantLog,
-    EvidenceKind,
-    EvidenceLink,
-    EvidenceRevision,
-    PartnerAccess,
-)
+from assessments import selectors, services
+from assessments.models import EvidenceLink, PartnerAccess
+from certification.exceptions import ActionRefused
+from evidence import services as library
+from evidence import validity
+from evidence.models import Evidence, EvidenceGrantLog, EvidenceKind, EvidenceRevision
+from evidence.services import EvidenceDetails
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import ALLOWED, PDF_BYTES, REJECTED, upload
 from tests.factories import UserFactory
@@ -42,7 +39,7 @@ def stored_files(settings) -> list[Path]:
 
 
 def upload_to(draft, user, *files, code="1.1", details=OFFER):
-    return evidence.upload_for_criterion(
+    return services.upload_for_criterion(
         user=user, assessment_id=draft.pk, criterion_code=code, files=list(files), details=details
     )
 
@@ -166,21 +163,21 @@ def test_upload_service_takes_arbitrary_names_and_bytes(draft, alice, settings, 
 
 def test_a_new_revision_keeps_the_old_one(draft, alice):
     (created,) = upload_to(draft, alice, upload("v1.pdf", PDF_BYTES))
-    second = evidence.add_revision(user=alice, evidence_id=created.pk, upload=upload("v2.pdf", PDF_BYTES + b"2"))
+    second = library.add_revision(user=alice, evidence_id=created.pk, upload=upload("v2.pdf", PDF_BYTES + b"2"))
     assert second.number == 2
     assert list(created.revisions.values_list("number", flat=True)) == [2, 1]
 
 
 def test_unlink_removes_from_the_draft_only(draft, alice):
     (created,) = upload_to(draft, alice, upload("a.pdf", PDF_BYTES))
-    evidence.unlink_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.1", evidence_id=created.pk)
+    services.unlink_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.1", evidence_id=created.pk)
     assert not EvidenceLink.objects.exists()
     assert Evidence.objects.filter(pk=created.pk).exists() and created.revisions.exists()
 
 
 def test_one_document_serves_several_criteria(draft, alice):
     (created,) = upload_to(draft, alice, upload("a.pdf", PDF_BYTES))
-    evidence.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=created.pk)
+    services.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=created.pk)
     assert set(created.links.values_list("criterion__code", flat=True)) == {"1.1", "1.2"}
 
 
@@ -204,20 +201,37 @@ def test_validity_warnings(draft, alice):
 
     def warnings_for(**fields):
         item = Evidence(title="x", effective_date=date(2026, 9, 1), **fields)
-        return evidence.evidence_warnings(item, draft, today=date(2026, 11, 25))
+        return validity.evidence_warnings(
+            item, (draft.review_period_start, draft.review_period_end), today=date(2026, 11, 25)
+        )
 
     assert warnings_for(kind=EvidenceKind.OFFER) == []
     outside = Evidence(title="x", kind=EvidenceKind.OFFER, effective_date=date(2025, 3, 1))
-    assert "außerhalb des Prüfzeitraums" in evidence.evidence_warnings(outside, draft, today=date(2026, 11, 25))[0]
+    assert (
+        "außerhalb des Prüfzeitraums"
+        in validity.evidence_warnings(
+            outside, (draft.review_period_start, draft.review_period_end), today=date(2026, 11, 25)
+        )[0]
+    )
     assert "ab 6 Stunden" in warnings_for(kind=EvidenceKind.QUALIFICATION, training_hours=Decimal("4"))[0]
     old_course = Evidence(
         title="x", kind=EvidenceKind.QUALIFICATION, training_hours=Decimal("14"), effective_date=date(2018, 5, 1)
     )
-    assert "7 Jahre" in evidence.evidence_warnings(old_course, draft, today=date(2026, 11, 25))[0]
+    assert (
+        "7 Jahre"
+        in validity.evidence_warnings(
+            old_course, (draft.review_period_start, draft.review_period_end), today=date(2026, 11, 25)
+        )[0]
+    )
     long_course = Evidence(
         title="x", kind=EvidenceKind.QUALIFICATION, training_hours=Decimal("120"), effective_date=date(2012, 5, 1)
     )
-    assert evidence.evidence_warnings(long_course, draft, today=date(2026, 11, 25)) == []
+    assert (
+        validity.evidence_warnings(
+            long_course, (draft.review_period_start, draft.review_period_end), today=date(2026, 11, 25)
+        )
+        == []
+    )
     expired = warnings_for(kind=EvidenceKind.AGREEMENT, valid_until=date(2026, 10, 1))
     assert "abgelaufen" in expired[0]
 
@@ -231,11 +245,11 @@ def test_qualification_minimum_of_a_criterion(draft, alice):
     tiny = Evidence(
         title="b", kind=EvidenceKind.QUALIFICATION, training_hours=Decimal("5"), effective_date=date(2026, 1, 1)
     )
-    assert "mindestens 30 Stunden" in evidence.criterion_warnings(criterion, [short, tiny])[0]
+    assert "mindestens 30 Stunden" in validity.criterion_warnings(criterion, [short, tiny])[0]
     enough = Evidence(
         title="c", kind=EvidenceKind.QUALIFICATION, training_hours=Decimal("16"), effective_date=date(2026, 1, 1)
     )
-    assert evidence.criterion_warnings(criterion, [short, enough]) == []
+    assert validity.criterion_warnings(criterion, [short, enough]) == []
 
 
 # ------------------------------------------------------------------ partners
@@ -244,7 +258,7 @@ def test_qualification_minimum_of_a_criterion(draft, alice):
 @pytest.fixture
 def invitation(draft, alice, partner_org, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return evidence.invite_partner(
+        return services.invite_partner(
             user=alice,
             assessment_id=draft.pk,
             criterion_codes=["1.1", "1.2"],
@@ -255,7 +269,7 @@ def invitation(draft, alice, partner_org, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def access(invitation, paula):
-    return evidence.accept_invitation(user=paula, invitation_id=invitation.pk)
+    return services.accept_invitation(user=paula, invitation_id=invitation.pk)
 
 
 def test_invitation_mail_carries_a_signed_link(invitation):
@@ -263,24 +277,24 @@ def test_invitation_mail_carries_a_signed_link(invitation):
     body = mail.outbox[0].body
     match = re.search(r"/einladung/([^/\s]+)/", body)
     assert match, body
-    assert evidence.resolve_invitation(match.group(1)) == invitation
+    assert services.resolve_invitation(match.group(1)) == invitation
     assert "1.1" in body and "1.2" in body
 
 
 def test_tampered_and_expired_links_are_refused(invitation, settings):
-    token = evidence.invitation_token(invitation)
-    with pytest.raises(evidence.InvitationInvalid, match="ungültig"):
-        evidence.resolve_invitation(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    token = services.invitation_token(invitation)
+    with pytest.raises(services.InvitationInvalid, match="ungültig"):
+        services.resolve_invitation(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     import time_machine
 
     with time_machine.travel(f"{date.today().year + 1}-12-31", tick=False):
-        with pytest.raises(evidence.InvitationInvalid, match="abgelaufen"):
-            evidence.resolve_invitation(token)
+        with pytest.raises(services.InvitationInvalid, match="abgelaufen"):
+            services.resolve_invitation(token)
 
 
 def test_a_new_partner_user_by_email_joins_the_named_organisation(draft, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = evidence.invite_partner(
+        invitation = services.invite_partner(
             user=alice,
             assessment_id=draft.pk,
             criterion_codes=["1.1"],
@@ -288,19 +302,19 @@ def test_a_new_partner_user_by_email_joins_the_named_organisation(draft, alice, 
             organisation_name="Beratungsstelle Neu",
         )
     newcomer = UserFactory(email="neu@beratung.example")
-    access = evidence.accept_invitation(user=newcomer, invitation_id=invitation.pk)
+    access = services.accept_invitation(user=newcomer, invitation_id=invitation.pk)
     assert access.partner.name == "Beratungsstelle Neu"
     assert newcomer.memberships.get().partner == access.partner
 
 
 def test_someone_else_cannot_accept(invitation, bob):
-    with pytest.raises(evidence.InvitationInvalid, match="andere E-Mail"):
-        evidence.accept_invitation(user=bob, invitation_id=invitation.pk)
+    with pytest.raises(services.InvitationInvalid, match="andere E-Mail"):
+        services.accept_invitation(user=bob, invitation_id=invitation.pk)
     assert not PartnerAccess.objects.exists()
 
 
 def test_partner_uploads_only_to_invited_criteria(access, paula, draft):
-    created = evidence.upload_as_partner(
+    created = services.upload_as_partner(
         user=paula,
         access_id=access.pk,
         criterion_code="1.1",
@@ -311,23 +325,23 @@ def test_partner_uploads_only_to_invited_criteria(access, paula, draft):
     assert created.grants.get().familienzentrum == draft.familienzentrum
     assert EvidenceLink.objects.filter(assessment=draft, criterion__code="1.1", evidence=created).exists()
     with pytest.raises(services.TransitionRefused, match="nicht eingeladen"):
-        evidence.upload_as_partner(
+        services.upload_as_partner(
             user=paula, access_id=access.pk, criterion_code="5.1", files=[upload("x.pdf", PDF_BYTES)], details=OFFER
         )
 
 
 def test_library_grant_link_and_revoke(access, paula, draft, alice):
-    (document,) = evidence.upload_to_library(
+    (document,) = library.upload_to_library(
         user=paula,
         partner_id=access.partner_id,
         files=[upload("kooperation.pdf", PDF_BYTES)],
         details=EvidenceDetails(kind=EvidenceKind.AGREEMENT, effective_date=date(2023, 5, 1)),
     )
     with pytest.raises(ValidationError):
-        evidence.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
-    grant = evidence.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
-    evidence.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
-    evidence.revoke_grant(user=paula, grant_id=grant.pk)
+        services.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
+    grant = services.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
+    services.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
+    services.revoke_grant(user=paula, grant_id=grant.pk)
     assert not EvidenceLink.objects.filter(evidence=document).exists()
     assert list(EvidenceGrantLog.objects.filter(evidence=document).values_list("action", flat=True)) == [
         "granted",
@@ -336,20 +350,20 @@ def test_library_grant_link_and_revoke(access, paula, draft, alice):
 
 
 def test_revoking_keeps_frozen_snapshots(access, paula, draft, alice):
-    (document,) = evidence.upload_to_library(
+    (document,) = library.upload_to_library(
         user=paula,
         partner_id=access.partner_id,
         files=[upload("kooperation.pdf", PDF_BYTES)],
         details=EvidenceDetails(kind=EvidenceKind.AGREEMENT, effective_date=date(2023, 5, 1)),
     )
-    grant = evidence.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
-    evidence.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
+    grant = services.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
+    services.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.2", evidence_id=document.pk)
     answer_all(draft, alice)
     submission = services.submit(user=alice, assessment_id=draft.pk)
-    evidence.revoke_grant(user=paula, grant_id=grant.pk)
+    services.revoke_grant(user=paula, grant_id=grant.pk)
     # Gone from the open cycle (a later resubmission will not freeze it again) ...
     assert not EvidenceLink.objects.filter(evidence=document).exists()
-    assert evidence.evidence_by_criterion(draft) == {}
+    assert selectors.evidence_by_criterion(draft) == {}
     # ... but the submission keeps naming and protecting the revision.
     assert submission.frozen_revisions.filter(revision__evidence=document).exists()
     entry = next(item for item in submission.payload["criteria"] if item["code"] == "1.2")
@@ -357,11 +371,11 @@ def test_revoking_keeps_frozen_snapshots(access, paula, draft, alice):
 
 
 def test_other_partner_cannot_grant_or_revoke(access, paula, draft, bob):
-    (document,) = evidence.upload_to_library(
+    (document,) = library.upload_to_library(
         user=paula, partner_id=access.partner_id, files=[upload("k.pdf", PDF_BYTES)], details=OFFER
     )
-    with pytest.raises(services.TransitionRefused):
-        evidence.grant_evidence(user=bob, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
+    with pytest.raises(ActionRefused):
+        services.grant_evidence(user=bob, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
 
 
 def test_recertification_relinks_the_certified_evidence_and_mails_the_decision(

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from assessments import evidence
-from assessments.evidence import EvidenceDetails
-from assessments.models import Evidence, EvidenceKind
+from assessments import services
+from evidence import services as library
+from evidence.models import Evidence, EvidenceKind
+from evidence.services import EvidenceDetails
 from tests.assessments.files import PDF_BYTES, upload
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -35,7 +36,7 @@ def people(alice, bob, tina, tom, paula, rita, olga):
 
 @pytest.fixture
 def centre_document(draft, alice):
-    (document,) = evidence.upload_for_criterion(
+    (document,) = services.upload_for_criterion(
         user=alice,
         assessment_id=draft.pk,
         criterion_code="1.1",
@@ -47,10 +48,10 @@ def centre_document(draft, alice):
 
 @pytest.fixture
 def access(draft, alice, paula, partner_org):
-    invitation = evidence.invite_partner(
+    invitation = services.invite_partner(
         user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=paula.email, partner_id=partner_org.pk
     )
-    return evidence.accept_invitation(user=paula, invitation_id=invitation.pk)
+    return services.accept_invitation(user=paula, invitation_id=invitation.pk)
 
 
 def login_as(client, people, who):
@@ -158,17 +159,17 @@ def test_partner_sees_only_invited_criteria_and_own_uploads(client, access, paul
 
 
 def test_partner_cannot_download_the_centres_documents_nor_after_revocation(client, access, paula, draft, alice):
-    (document,) = evidence.upload_to_library(
+    (document,) = library.upload_to_library(
         user=paula,
         partner_id=access.partner_id,
         files=[upload("vertrag.pdf", PDF_BYTES)],
         details=EvidenceDetails(kind=EvidenceKind.AGREEMENT, effective_date=date(2023, 1, 1)),
     )
-    grant = evidence.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
+    grant = services.grant_evidence(user=paula, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
     url = reverse("assessments:evidence_download", args=[document.revisions.get().pk])
     client.force_login(alice)
     assert client.get(url).status_code == 200
-    evidence.revoke_grant(user=paula, grant_id=grant.pk)
+    services.revoke_grant(user=paula, grant_id=grant.pk)
     assert client.get(url).status_code == 404
 
 
@@ -208,10 +209,10 @@ def test_upload_rejection_is_shown_and_nothing_stored(client, alice, draft):
 
 
 def test_invitation_link_tampered_or_expired(client, draft, alice, partner_org, paula):
-    invitation = evidence.invite_partner(
+    invitation = services.invite_partner(
         user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=paula.email, partner_id=partner_org.pk
     )
-    token = evidence.invitation_token(invitation)
+    token = services.invitation_token(invitation)
     response = client.get(reverse("assessments:invitation", args=[token + "x"]))
     assert response.status_code == 400 and "ungültig" in response.content.decode()
     client.force_login(paula)
@@ -221,14 +222,14 @@ def test_invitation_link_tampered_or_expired(client, draft, alice, partner_org, 
 
 
 def test_new_partner_registers_through_the_link(client, draft, alice):
-    invitation = evidence.invite_partner(
+    invitation = services.invite_partner(
         user=alice,
         assessment_id=draft.pk,
         criterion_codes=["1.1"],
         email="neu@beratung.example",
         organisation_name="Beratung Neu",
     )
-    url = reverse("assessments:invitation", args=[evidence.invitation_token(invitation)])
+    url = reverse("assessments:invitation", args=[services.invitation_token(invitation)])
     response = client.post(
         url, {"full_name": "Nina Neu", "password": "sicheres-passwort-1", "password_again": "sicheres-passwort-1"}
     )

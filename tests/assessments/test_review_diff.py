@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assessments.review_diff import diff_criterion, diff_submissions, text_segments
+from assessments.snapshots import diff_criterion, diff_submissions, text_segments
 
 
 def entry(

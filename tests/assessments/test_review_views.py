@@ -42,7 +42,8 @@ def table(**overrides) -> dict:
     return base
 
 
-OFFICE_ONLY = {**{name: 403 for name in PERSONAS}, "olga": 200, "anonymous": 302}
+# The office's own pages do not exist for anyone else (404, like the export of all assessments).
+OFFICE_ONLY = {**{name: 404 for name in PERSONAS}, "olga": 200, "anonymous": 302}
 REVIEW_READERS = table(alice=403, tina=403, olga=200, gabi=200, zeno=200)
 REVIEWER_ONLY = table(alice=403, tina=403, olga=403, gabi=200, zeno=403)
 REVIEWER_POST = {**REVIEWER_ONLY, "gabi": 302}

@@ -190,10 +190,12 @@ def test_submit_freezes_a_hashed_snapshot_and_mails(draft, alice, django_capture
     assert {entry["code"] for entry in submission.payload["criteria"]} >= {"1.1", "4B1", "4H1", "5.1"}
     event = draft.events.get(action="submit")
     assert (event.from_state, event.to_state, event.submission) == ("draft", "submitted", submission)
-    assert len(mail.outbox) == 1
-    assert "Selbstbewertung eingereicht" in mail.outbox[0].subject
-    assert set(mail.outbox[0].to) == {alice.email, "office@example.org"}
-    assert submission.sha256 in mail.outbox[0].body
+    # One message per recipient (the Leitung and the office), each a row first.
+    assert len(mail.outbox) == 2
+    assert {tuple(message.to) for message in mail.outbox} == {(alice.email,), ("office@example.org",)}
+    for message in mail.outbox:
+        assert "Selbstbewertung eingereicht" in message.subject
+        assert submission.sha256 in message.body
 
 
 def test_submit_twice_submits_once(submitted, alice):

@@ -18,8 +18,9 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from assessments import services
-from assessments.models import AssessmentState, Evidence, EvidenceRevision
+from assessments.models import AssessmentState
 from certification.models import Area, Familienzentrum, Kooperationspartner
+from evidence.models import Evidence, EvidenceRevision
 from tests.assessments.conftest import answer_all
 from tests.assessments.files import PDF_BYTES
 from tests.browser.helpers import assert_accessible, login

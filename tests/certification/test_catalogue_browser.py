@@ -224,7 +224,7 @@ def test_detail_query_count_does_not_grow_with_the_catalogue(signed_in, small_ca
 
     large = _count_queries(signed_in, url)
     assert large == small
-    assert small <= 10
+    assert small <= 11  # the page's own reads, the session, and the bell's unread count
 
 
 def test_list_query_count_does_not_grow_with_the_versions(signed_in, small_catalogue):

@@ -10,8 +10,10 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.test import TestCase
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -161,11 +163,12 @@ def test_due_threshold_is_the_most_urgent_one_reached(centre_with_people):
 
 
 def run_on(day: date) -> list[str]:
-    """Run the daily beat task on `day`; returns the subjects sent that day."""
+    """Run the daily beat task on `day`; returns the distinct subjects mailed
+    that day (one message per recipient, handed to the worker after commit)."""
     before = len(mail.outbox)
-    with time_machine.travel(day, tick=False):
+    with time_machine.travel(day, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
         send_seal_reminders.delay()
-    return [message.subject for message in mail.outbox[before:]]
+    return sorted({message.subject for message in mail.outbox[before:]})
 
 
 def test_reminders_go_out_once_at_12_6_and_3_months(centre_with_people):
@@ -186,15 +189,16 @@ def test_reminders_go_out_once_at_12_6_and_3_months(centre_with_people):
 def test_reminder_mail_is_german_and_goes_to_leaders_and_traeger(centre_with_people):
     make_seal(centre_with_people)
     run_on(date(2030, 1, 31))
-    (message,) = mail.outbox
-    assert sorted(message.to) == [
+    assert sorted(address for message in mail.outbox for address in message.to) == [
         "info@traeger.example.org",
         "leitung@sonnenschein.example.org",
         "staff@traeger.example.org",
     ]
-    assert "noch etwa 6 Monate" in message.body
-    assert "Re-Zertifizierung" in message.body and "Aufschub" in message.body
-    assert settings.SITE_URL in message.body
+    for message in mail.outbox:
+        assert len(message.to) == 1  # one message per recipient
+        assert "noch etwa 6 Monate" in message.body
+        assert "Re-Zertifizierung" in message.body and "Aufschub" in message.body
+        assert settings.SITE_URL in message.body
 
 
 def test_a_missed_threshold_is_not_sent_late(centre_with_people):
@@ -214,18 +218,22 @@ def test_no_reminders_for_expired_or_superseded_seals(centre_with_people):
     assert not old.reminders.exists()
 
 
-def test_a_failed_mail_leaves_no_record_and_is_sent_the_next_day(centre_with_people, monkeypatch):
+def test_a_failed_mail_is_kept_and_the_reminder_not_repeated(centre_with_people, settings):
+    """The reminder is a message row before it is a mail: when the mail server
+    refuses, the rows stay (unsent, the error noted) for the road's retries and
+    sweep, the bell shows them, and the next day's run does not remind twice."""
+    from notifications.models import Notification
+
     seal = make_seal(centre_with_people)
-
-    def broken(*args, **kwargs):
-        raise OSError("SMTP down")
-
-    monkeypatch.setattr(services, "send_mail", broken)
+    settings.EMAIL_BACKEND = "tests.certification.test_seals.RefusingBackend"
     assert run_on(date(2029, 7, 31)) == []
-    assert not seal.reminders.exists()
-    monkeypatch.undo()
-    assert len(run_on(date(2029, 8, 1))) == 1
     assert list(seal.reminders.values_list("months_before", flat=True)) == [12]
+    rows = Notification.objects.filter(kind="seal_reminder")
+    assert rows.count() == 3 and not rows.filter(emailed_at__isnull=False).exists()
+    assert all(row.last_error for row in rows)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert run_on(date(2029, 8, 1)) == []  # the reminder is not repeated
+    assert seal.reminders.count() == 1
 
 
 def test_the_database_allows_one_reminder_per_threshold(centre_with_people):
@@ -244,3 +252,10 @@ def test_the_beat_schedule_runs_the_reminders_daily():
     assert entry["task"] == "certification.send_seal_reminders"
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {7} and entry["schedule"].minute == {0}
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("SMTP down")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.uploads import UploadRejected, detect_type, safe_display_name
+from evidence.files import UploadRejected, detect_type, safe_display_name
 from tests.assessments.files import ALLOWED, REJECTED
 
 

@@ -20,20 +20,9 @@ from assessments import services as assessment_services
 from reports import services, tasks
 from reports.models import Report, ReportKind, ReportStatus
 from tests.assessments.conftest import answer_all
-from tests.services.support import BIN_DIR, Process, subprocess_env
+from tests.services.support import BIN_DIR, Process, subprocess_env, wait_for
 
 pytestmark = pytest.mark.services
-
-
-def wait_for(predicate, *, timeout: float, what: str, process: Process | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    detail = f"\n{process.describe()}" if process else ""
-    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}{detail}", pytrace=False)
 
 
 def report_status(report_id: int) -> str:

@@ -85,7 +85,7 @@ class Bench:
         self.log.write(f"# {message}")
 
     def run(self) -> dict[str, str]:
-        from certification.catalogue_loader import SHIPPED_CATALOGUE, read_catalogue_file, write_catalogue
+        from certification.catalogue import SHIPPED_CATALOGUE, read_catalogue_file, write_catalogue
 
         parsed = read_catalogue_file(SHIPPED_CATALOGUE)
         setups = {}
@@ -119,6 +119,7 @@ class Bench:
         from accounts.models import User
         from assessments import services as assessment_services
         from assessments.models import Answer, AssessmentKind, ItemStatus
+        from assessments.snapshots import freeze_submission
         from certification.models import (
             AreaKind,
             Einrichtung,
@@ -172,7 +173,7 @@ class Bench:
             for criterion in criteria
         )
         real_evidence = self.attach_evidence(leitung, assessment, criteria)
-        submission = assessment_services.freeze_submission(assessment, leitung)
+        submission = freeze_submission(assessment, leitung)
         if not real_evidence:
             submission = with_fake_evidence(submission)
         return leitung, assessment, submission
@@ -182,7 +183,8 @@ class Bench:
         to every criterion. Without the evidence app the payload gets three
         fake entries per criterion instead (see with_fake_evidence)."""
         try:
-            from assessments.evidence import EvidenceDetails, link_evidence, upload_for_criterion
+            from assessments.services import link_evidence, upload_for_criterion
+            from evidence.services import EvidenceDetails
         except ImportError:
             self.note("assessments.evidence not available: three fake evidence entries per criterion in the payload")
             return False

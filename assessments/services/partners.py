@@ -1,0 +1,213 @@
+"""Partners in the cycle: invitations by signed, expiring links, their
+acceptance, uploads through the access an invitation grants, and sharing
+library documents with the centres a partner works with."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import handoffs
+from assessments.exceptions import InvitationInvalid, TransitionRefused
+from assessments.models import EDITABLE_STATES, OPEN_STATES, Assessment, EvidenceLink, PartnerAccess, PartnerInvitation
+from assessments.services.evidence import lock_editable_assessment, log_link
+from certification.models import (
+    Criterion,
+    Familienzentrum,
+    Kooperationspartner,
+    LogAction,
+    Membership,
+    MembershipRole,
+)
+from certification.selectors import roles_for
+from evidence.files import check_files
+from evidence.models import Evidence, EvidenceGrant
+from evidence.services import (
+    EvidenceDetails,
+    atomic_with_files,
+    create_documents,
+    grant_create,
+    grant_revoke,
+    partner_of,
+)
+
+INVITATION_SALT = "assessments.partner-invitation"
+
+
+def invitation_token(invitation: PartnerInvitation) -> str:
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign(f"{invitation.pk}:{invitation.nonce}")
+
+
+def resolve_invitation(token: str) -> PartnerInvitation:
+    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        value = signing.TimestampSigner(salt=INVITATION_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvitationInvalid(
+            _("Diese Einladung ist abgelaufen. Bitten Sie das Familienzentrum um eine neue.")
+        ) from None
+    except signing.BadSignature:
+        raise InvitationInvalid(
+            _("Dieser Einladungslink ist ungültig. Bitte prüfen Sie, ob er vollständig ist.")
+        ) from None
+    pk, _sep, nonce = value.partition(":")
+    invitation = (
+        PartnerInvitation.objects.select_related("assessment__familienzentrum", "partner")
+        .filter(pk=pk, nonce=nonce)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid(_("Diese Einladung gibt es nicht mehr."))
+    return invitation
+
+
+def organisation_name_taken(name: str) -> bool:
+    # Compared in Python: SQLite's case-insensitive matching ignores umlauts.
+    wanted = name.strip().casefold()
+    return any(existing.casefold() == wanted for existing in Kooperationspartner.objects.values_list("name", flat=True))
+
+
+@transaction.atomic
+def invite_partner(
+    *,
+    user,
+    assessment_id: int,
+    criterion_codes: list[str],
+    email: str,
+    partner_id: int | None = None,
+    organisation_name: str = "",
+) -> PartnerInvitation:
+    """Invite an existing partner organisation (the link only works for a
+    person who already is its staff) or a new organisation by name (the
+    accepting person becomes its first staff member)."""
+    assessment = lock_editable_assessment(user, assessment_id)
+    criteria = list(Criterion.objects.filter(catalogue_id=assessment.catalogue_id, code__in=criterion_codes))
+    if not criteria or len(criteria) != len(set(criterion_codes)):
+        raise ValidationError(_("Wählen Sie Kriterien dieser Selbstbewertung."))
+    partner = Kooperationspartner.objects.filter(pk=partner_id).first() if partner_id else None
+    organisation_name = organisation_name.strip()
+    if partner is None:
+        if not organisation_name:
+            raise ValidationError(_("Wählen Sie einen Kooperationspartner oder nennen Sie die Organisation."))
+        if organisation_name_taken(organisation_name):
+            raise ValidationError(
+                _("Diese Organisation ist schon registriert: wählen Sie sie in der Liste der Kooperationspartner.")
+            )
+    invitation = PartnerInvitation.objects.create(
+        assessment=assessment,
+        partner=partner,
+        email=email.strip().lower(),
+        organisation_name="" if partner else organisation_name,
+        nonce=secrets.token_hex(16),
+        created_by=user,
+    )
+    invitation.criteria.set(criteria)
+    handoffs.partner_invited(invitation, invitation_token(invitation))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, user, invitation_id: int) -> PartnerAccess:
+    """The invited person accepts. For an existing organisation only its own
+    staff can accept: an invitation never makes anyone a member of an
+    organisation it already has. For a new organisation (invited by name)
+    the organisation is created and the accepting person becomes its staff."""
+    invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation_id)
+    existing = PartnerAccess.objects.filter(invitation=invitation).first()
+    if existing is not None:
+        if existing.partner_id in roles_for(user).partner_ids:
+            return existing
+        raise InvitationInvalid(_("Diese Einladung wurde bereits angenommen."))
+    if user.email.lower() != invitation.email:
+        raise InvitationInvalid(_("Diese Einladung gilt für eine andere E-Mail-Adresse."))
+    partner = invitation.partner
+    if partner is not None:
+        if partner.pk not in roles_for(user).partner_ids:
+            raise InvitationInvalid(
+                _(
+                    "Sie sind nicht als Mitarbeiter:in von %(partner)s eingetragen. Bitten Sie Ihre Organisation "
+                    "oder die Zertifizierungsstelle, Ihr Konto zuzuordnen."
+                )
+                % {"partner": partner}
+            )
+    else:
+        if organisation_name_taken(invitation.organisation_name):
+            raise InvitationInvalid(
+                _("Eine Organisation dieses Namens ist schon registriert; bitten Sie um eine neue Einladung.")
+            )
+        partner = Kooperationspartner.objects.create(name=invitation.organisation_name, email=invitation.email)
+        Membership.objects.create(user=user, role=MembershipRole.PARTNER, partner=partner)
+        user.__dict__.pop("_certification_roles", None)
+    access = PartnerAccess.objects.create(assessment=invitation.assessment, partner=partner, invitation=invitation)
+    access.criteria.set(invitation.criteria.all())
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    handoffs.invitation_accepted(access)
+    return access
+
+
+def upload_as_partner(
+    *, user, access_id: int, criterion_code: str, files: list, details: EvidenceDetails
+) -> list[Evidence]:
+    """A partner uploads to a criterion it was invited to: the document is
+    the partner's, granted to the centre and linked to the criterion."""
+    checked_files = check_files(files)
+
+    def work(stored):
+        access = PartnerAccess.objects.select_related("assessment").get(pk=access_id)
+        partner = partner_of(user, access.partner_id)
+        assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=access.assessment_id)
+        if assessment.state not in EDITABLE_STATES:
+            raise TransitionRefused(_("Die Selbstbewertung nimmt gerade keine Nachweise an."))
+        criterion = access.criteria.filter(code=criterion_code).first()
+        if criterion is None:
+            raise TransitionRefused(_("Zu diesem Kriterium sind Sie nicht eingeladen."))
+        created = create_documents(checked_files, details, user, stored, owner_partner=partner)
+        for evidence in created:
+            grant_create(evidence, assessment.familienzentrum_id, user)
+            EvidenceLink.objects.create(assessment=assessment, criterion=criterion, evidence=evidence, linked_by=user)
+            log_link(assessment, criterion, evidence, LogAction.EVIDENCE_LINKED, user=user)
+        return created
+
+    return atomic_with_files(work)
+
+
+def centres_partner_works_with(partner_id: int):
+    """Familienzentren that invited this partner; a partner shares with those."""
+    return (
+        Familienzentrum.objects.filter(assessments__partner_accesses__partner_id=partner_id).distinct().order_by("name")
+    )
+
+
+@transaction.atomic
+def grant_evidence(*, user, evidence_id: int, familienzentrum_id: int) -> EvidenceGrant:
+    evidence = Evidence.objects.select_for_update().get(pk=evidence_id)
+    if evidence.owner_partner_id is None:
+        raise TransitionRefused(_("Nur Dokumente eines Kooperationspartners werden freigegeben."))
+    partner_of(user, evidence.owner_partner_id)
+    if not centres_partner_works_with(evidence.owner_partner_id).filter(pk=familienzentrum_id).exists():
+        raise ValidationError(_("Mit diesem Familienzentrum arbeiten Sie noch nicht zusammen."))
+    return grant_create(evidence, familienzentrum_id, user)
+
+
+@transaction.atomic
+def revoke_grant(*, user, grant_id: int) -> EvidenceGrant:
+    """Withdraws a shared document: it disappears from the centre's drafts,
+    never from submissions already frozen."""
+    grant = grant_revoke(user=user, grant_id=grant_id)
+    # Out of every open cycle of the centre; frozen submissions keep their
+    # revisions through SubmissionRevision, so those stay untouched.
+    EvidenceLink.objects.filter(
+        evidence=grant.evidence,
+        assessment__familienzentrum_id=grant.familienzentrum_id,
+        assessment__state__in=OPEN_STATES,
+    ).delete()
+    return grant

@@ -1,0 +1,1 @@
+"""The pages of the assessments app, one module per sub-domain."""
