@@ -6,7 +6,7 @@ import pytest
 
 from tests.notifications.support import TEMPLATES_DIR, drop_broker_connections
 from tests.services import conftest as services_fixtures
-from tests.services.support import BIN_DIR, OwnRedis, Process, subprocess_env
+from tests.services.support import OwnRedis, Process, solo_worker_args, subprocess_env
 
 # The session fixture of the services run (PostgreSQL and Redis present).
 services = services_fixtures.services
@@ -37,21 +37,7 @@ def own_redis(services, tmp_path):
 @pytest.fixture
 def worker_on_own_redis(own_redis, services, tmp_path):
     worker = Process(
-        [
-            str(BIN_DIR / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-l",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"notify-{own_redis.port}@%h",
-        ],
+        solo_worker_args(f"notify-{own_redis.port}"),
         env=subprocess_env(
             tmp_path, DATABASE_URL=services, CELERY_BROKER_URL=own_redis.url, CELERY_RESULT_BACKEND=own_redis.url
         ),

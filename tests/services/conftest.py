@@ -12,7 +12,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from tests.services.support import BIN_DIR, Process, check_services, database_url, subprocess_env
+from tests.services.support import Process, check_services, database_url, solo_worker_args, subprocess_env
 
 
 @pytest.fixture(scope="session")
@@ -35,22 +35,7 @@ def celery_worker(services, tmp_path_factory):
 
     tmp_path = tmp_path_factory.mktemp("celery-worker")
     worker = Process(
-        [
-            str(BIN_DIR / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-l",
-            "info",
-            # Talking to other workers only slows the start; there are none.
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-        ],
+        solo_worker_args(f"test-{uuid.uuid4().hex[:8]}"),
         env=subprocess_env(tmp_path, DATABASE_URL=services),
         log_path=tmp_path / "worker.log",
     )

@@ -165,3 +165,23 @@ class OwnRedis:
         if self.process is not None:
             self.process.stop()
             self.process = None
+
+
+def solo_worker_args(name: str) -> list[str]:
+    """`celery -A config worker` as the tests run it: one process, no
+    chatter with other workers (there are none; it only slows the start)."""
+    return [
+        str(BIN_DIR / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{name}@%h",
+    ]
