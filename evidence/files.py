@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from evidence import inspect
+
 SNIFF_BYTES = 8192
 MAX_ZIP_ENTRIES = 10_000
 
@@ -62,8 +64,24 @@ _SCRIPT_ANYWHERE = re.compile(rb"<script|<svg|javascript:", re.IGNORECASE)
 
 def detect_type(file) -> FileType:
     """Return the file's type or raise UploadRejected saying why not. `file`
-    is a Django UploadedFile (or any seekable binary file); only its first
-    bytes and, for ZIP containers, its directory are read."""
+    is a Django UploadedFile (or any seekable binary file). The type comes
+    from the first bytes; then the format's inspector in `evidence.inspect`
+    reads the file in bounded chunks for active or deceptive content."""
+    file_type = _detect_type(file)
+    try:
+        reason = _INSPECTORS[file_type](file) if file_type in _INSPECTORS else None
+    finally:
+        file.seek(0)
+    if reason:
+        raise _refused(reason)
+    return file_type
+
+
+def _refused(reason) -> UploadRejected:
+    return UploadRejected(_("Nicht erlaubt: %(reason)s.") % {"reason": reason})
+
+
+def _detect_type(file) -> FileType:
     file.seek(0)
     head = file.read(SNIFF_BYTES)
     file.seek(0)
@@ -111,26 +129,30 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _detect_zip_container(file) -> FileType:
-    """Office documents are ZIP files; tell them from other ZIPs by content."""
+    """Office documents are ZIP files; tell them from other ZIPs by content.
+    Bombs are refused from the central directory, before anything is inflated,
+    and macros from the part names and the small XML parts that list them."""
     try:
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                raise zipfile.BadZipFile("too many entries")
+            if len(infos) > MAX_ZIP_ENTRIES or inspect.zip_bomb(infos):
+                raise _refused(inspect.ZIP_BOMB)
             names = {info.filename for info in infos}
             if "mimetype" in names:
                 # Read at most 100 bytes: never inflate an entry whole (zip bombs).
                 with archive.open("mimetype") as entry:
                     mimetype = entry.read(100).strip()
-                if mimetype == ODT.content_type.encode():
-                    return ODT
-                if mimetype == ODS.content_type.encode():
-                    return ODS
+                for odf in (ODT, ODS):
+                    if mimetype == odf.content_type.encode():
+                        if inspect.odf_macros(archive, names):
+                            raise _refused(inspect.OFFICE_MACROS)
+                        return odf
             if "[Content_Types].xml" in names:
-                if any(name.startswith("word/") for name in names):
-                    return DOCX
-                if any(name.startswith("xl/") for name in names):
-                    return XLSX
+                for ooxml, folder in ((DOCX, "word/"), (XLSX, "xl/")):
+                    if any(name.startswith(folder) for name in names):
+                        if inspect.ooxml_macros(archive, names):
+                            raise _refused(inspect.OFFICE_MACROS)
+                        return ooxml
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
         pass
     finally:
@@ -140,6 +162,13 @@ def _detect_zip_container(file) -> FileType:
         % {"allowed": ALLOWED_LABELS}
     )
 
+
+_INSPECTORS = {
+    PDF: inspect.inspect_pdf,
+    PNG: inspect.inspect_png,
+    JPEG: inspect.inspect_jpeg,
+    TEXT: inspect.inspect_text,
+}
 
 _UNSAFE_NAME_CHARS = re.compile(r'[<>:"|?*]')
 
