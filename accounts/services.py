@@ -8,15 +8,20 @@ ACCOUNTS_2FA_REQUIRED_CHECK = "certification.selectors.requires_two_factor".
 
 from __future__ import annotations
 
+import time
 from base64 import b32encode
 
 import django_otp
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 DEVICE_NAME = "Authenticator-App"
+# When the session last passed the second factor (Unix time), for the
+# decisions that ask for it again after a while (accounts.decorators).
+SECOND_FACTOR_AT_SESSION_KEY = "accounts_second_factor_at"
 
 
 def _required_check():
@@ -27,10 +32,15 @@ def _required_check():
 
 
 def two_factor_required(user) -> bool:
+    """Asked by several middlewares on every request: answered once per user
+    object (one request), so it costs at most one small query."""
     if not user.is_authenticated:
         return False
-    check = _required_check()
-    return bool(check and check(user))
+    cached = getattr(user, "_two_factor_required", None)
+    if cached is None:
+        check = _required_check()
+        cached = user._two_factor_required = bool(check and check(user))
+    return cached
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -67,6 +77,31 @@ def _mark_verified(request, device: TOTPDevice) -> None:
     # before (fixation) is worth nothing afterwards.
     request.session.cycle_key()
     django_otp.login(request, device)
+    request.session[SECOND_FACTOR_AT_SESSION_KEY] = time.time()
+
+
+def second_factor_age(request) -> float | None:
+    """Seconds since the session passed the second factor; None if it has not
+    (or passed it before the time was recorded)."""
+    if not getattr(request.user, "is_verified", lambda: False)():
+        return None
+    verified_at = request.session.get(SECOND_FACTOR_AT_SESSION_KEY)
+    if verified_at is None:
+        return None
+    return max(0.0, time.time() - float(verified_at))
+
+
+def record_second_factor_now(request) -> None:
+    request.session[SECOND_FACTOR_AT_SESSION_KEY] = time.time()
+
+
+def forget_second_factor(request) -> None:
+    """The session is no longer verified: the next protected page asks for a
+    code again (accounts.middleware.TwoFactorMiddleware)."""
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    request.session.pop(SECOND_FACTOR_AT_SESSION_KEY, None)
+    if hasattr(request.user, "otp_device"):
+        request.user.otp_device = None
 
 
 def verify_is_allowed(device: TOTPDevice) -> bool:

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -11,15 +12,54 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts import services
+from accounts import services, throttle
 from accounts.forms import TokenForm
+from accounts.login_throttle import is_address_locked, window_minutes
+from accounts.network import client_ip
 
 
 def locked_out(request, original_response=None, credentials=None):
     """Shown instead of the login form while django-axes locks the account
-    and address out; status 429 so that clients and monitors see throttling."""
-    cooloff_minutes = round(settings.AXES_COOLOFF_TIME * 60)
-    return render(request, "accounts/locked_out.html", {"cooloff_minutes": cooloff_minutes}, status=429)
+    and address out, or the address alone after too many failures with any
+    accounts (accounts.login_throttle); status 429 so that clients and
+    monitors see throttling."""
+    by_address = is_address_locked(request)
+    cooloff_minutes = window_minutes() if by_address else round(settings.AXES_COOLOFF_TIME * 60)
+    context = {"cooloff_minutes": cooloff_minutes, "by_address": by_address}
+    return render(request, "accounts/locked_out.html", context, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset with two limits on the mails: per address the
+    requests come from and per e-mail address entered. The second counts
+    whatever is entered, existing account or not, so the answer never tells
+    whether an account exists. Over a limit, the form says so (status 429)
+    and no mail goes out."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        period = settings.PASSWORD_RESET_WINDOW_MINUTES * 60
+        email = form.cleaned_data["email"].strip().lower()
+        allowed = throttle.hit(
+            f"password-reset:address:{client_ip(self.request)}", settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, period
+        ) and throttle.hit(f"password-reset:account:{email}", settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT, period)
+        if allowed:
+            return super().form_valid(form)
+        form.add_error(
+            None,
+            _(
+                "Es wurden in kurzer Zeit zu viele Links zum Zurücksetzen angefordert. Bitte versuchen Sie es "
+                "in %(minutes)d Minuten erneut. Wenn Sie schon eine E-Mail mit einem Link bekommen haben, "
+                "verwenden Sie bitte diesen."
+            )
+            % {"minutes": settings.PASSWORD_RESET_WINDOW_MINUTES},
+        )
+        response = self.form_invalid(form)
+        response.status_code = 429
+        return response
 
 
 def axes_username(request, credentials) -> str:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import require_recent_second_factor
 from assessments import services
 from assessments.evaluation import review_problems
 from assessments.forms import (
@@ -82,6 +83,7 @@ def decision(request, pk: int):
 
 @login_required
 @require_POST
+@require_recent_second_factor(back_to="assessments:decision")
 def approve(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.read_review")
     form = NoteForm(request.POST)
@@ -117,6 +119,7 @@ def send_back(request, pk: int):
 
 
 @login_required
+@require_recent_second_factor()
 def decline(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.decline_assessment")
     form = ReasonForm(request.POST or None)
