@@ -4,6 +4,7 @@ CSV/XLSX exports."""
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -86,6 +87,7 @@ def request_report(request, pk: int):
 
 @login_required
 @require_GET
+@csp_update({"sandbox": True})  # a file, never a page: no script, no same origin
 def download(request, pk: int, report_pk: int):
     report = get_report_for_user(request.user, pk, report_pk)
     if not report.is_done:

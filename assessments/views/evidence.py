@@ -3,6 +3,7 @@ private downloads and the evidence index."""
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,7 +25,13 @@ from assessments.selectors import (
     evidence_by_criterion,
 )
 from assessments.snapshots import evidence_entry
-from assessments.views.common import criterion_or_404, form_errors, is_id, report_errors
+from assessments.views.common import (
+    criterion_or_404,
+    form_errors,
+    is_id,
+    report_errors,
+    upload_refused_returns_to,
+)
 from certification.exceptions import ActionRefused
 from evidence import services as library_services
 from evidence.rules import get_document_for_user
@@ -34,6 +41,12 @@ def _card_url(assessment, criterion) -> str:
     return reverse("assessments:area", args=[assessment.pk, criterion.area.code]) + f"#kriterium-{criterion.pk}"
 
 
+def _upload_card_url(request, pk: int, criterion_code: str) -> str:
+    assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
+    return _card_url(assessment, criterion_or_404(assessment, criterion_code))
+
+
+@upload_refused_returns_to(_upload_card_url)
 @login_required
 @require_POST
 def upload(request, pk: int, criterion_code: str):
@@ -72,6 +85,12 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _no_card(request, evidence_pk: int) -> None:
+    # Its "next" is in the body that could not be read: the Referer it is.
+    return None
+
+
+@upload_refused_returns_to(_no_card)
 @login_required
 @require_POST
 def add_revision(request, evidence_pk: int):
@@ -139,6 +158,7 @@ def link(request, pk: int, criterion_code: str):
 
 
 @login_required
+@csp_update({"sandbox": True})  # a file, never a page: no script, no same origin
 def download(request, revision_pk: int):
     revision = get_revision_for_user(request.user, revision_pk)
     response = FileResponse(

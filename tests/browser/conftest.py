@@ -3,6 +3,14 @@ pytest-django's live server (which also serves the static files through
 django.contrib.staticfiles' handler, so Bootstrap and app.css are loaded).
 
 Outside CI a missing Chromium skips these tests with a reason; in CI it fails.
+
+Every browser context a test opens (the `page` fixture's and those the
+journeys open themselves through `chromium_browser.new_context`) watches for
+Content-Security-Policy violations: the `securitypolicyviolation` events of
+every document (reported through a Playwright binding, added by an init
+script: both are exempt from the page's CSP) and Chromium's console messages
+("Refused to ...", "... Content Security Policy ..."). Any violation fails the
+test at teardown.
 """
 
 from __future__ import annotations
@@ -29,6 +37,69 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Runs in every document before its own scripts. Playwright's init scripts
+# and bindings are not subject to the page's Content-Security-Policy.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolation({
+    url: document.location.href,
+    directive: event.effectiveDirective || event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+}, true);
+"""
+
+
+class CSPWatch:
+    """The violations seen during one test, by any of its browser contexts."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def watch(self, context) -> None:
+        context.expose_binding("__cspViolation", lambda source, report: self.violations.append(f"event: {report}"))
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("Refused to"):
+            self.violations.append(f"console ({message.page.url if message.page else '?'}): {text}")
+
+
+_current_watch: list[CSPWatch] = []
+
+
+class WatchedBrowser:
+    """The Chromium browser, whose new contexts report CSP violations to the
+    running test's watch. Everything else goes to the browser itself."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        if _current_watch:
+            _current_watch[-1].watch(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations():
+    """Fails the test at teardown if any page violated the Content-Security-Policy."""
+    watch = CSPWatch()
+    _current_watch.append(watch)
+    yield watch.violations
+    _current_watch.remove(watch)
+    if watch.violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(watch.violations), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():
     executable = shutil.which("chromium")
@@ -41,7 +112,7 @@ def chromium_browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
 
 
@@ -52,4 +123,7 @@ def page(chromium_browser, live_server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    if not page.is_closed():
+        # A round trip, so that console messages already sent are delivered.
+        page.evaluate("0")
     context.close()
