@@ -195,7 +195,7 @@ class RevisionUploadForm(forms.Form):
 class InvitationForm(forms.Form):
     partner = forms.ModelChoiceField(
         label=_("Kooperationspartner"),
-        queryset=Kooperationspartner.objects.order_by("name"),
+        queryset=Kooperationspartner.objects.none(),
         required=False,
         help_text=_("Oder unten eine neue Organisation nennen."),
     )
@@ -203,9 +203,12 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse der Ansprechperson"))
     criteria = forms.MultipleChoiceField(label=_("Kriterien"), widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, criteria_choices, **kwargs):
+    def __init__(self, *args, criteria_choices, partners=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criteria"].choices = criteria_choices
+        # Only the partners that already work with this centre or its Träger;
+        # none at all unless the view says which (never the whole database).
+        self.fields["partner"].queryset = partners if partners is not None else Kooperationspartner.objects.none()
 
     def clean(self):
         cleaned = super().clean()

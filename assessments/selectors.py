@@ -430,3 +430,30 @@ def centre_assessments(user, limit: int | None = START_PAGE_LIMIT) -> Listing:
         queryset = queryset.exclude(Q(reviewer=user) | Q(second_reviewer=user))
     rows, total = _first_rows(queryset, limit)
     return Listing(rows=tuple(rows), total=total)
+
+
+def partners_working_with(
+    familienzentrum: Familienzentrum, *, include_unattached: bool = False
+) -> QuerySet[Kooperationspartner]:
+    """The partner organisations that already work with this centre or another
+    centre of its Träger: with access to one of their assessments, or having
+    shared a document with one of them. Invitations offer only these (and a
+    new organisation by name), never the partners of other Träger.
+
+    include_unattached adds the organisations that work with nobody yet (e.g.
+    registered by the Zertifizierungsstelle): they reveal no other Träger's
+    partners, and without them such an organisation could never be invited,
+    as its name is taken for a new one."""
+    from assessments.models import PartnerAccess
+
+    centre_ids = Familienzentrum.objects.filter(traeger_id=familienzentrum.traeger_id).values("pk")
+    with_access = PartnerAccess.objects.values("partner_id")
+    with_grant = EvidenceGrant.objects.filter(evidence__owner_partner__isnull=False).values(
+        "evidence__owner_partner_id"
+    )
+    working = Q(pk__in=with_access.filter(assessment__familienzentrum_id__in=centre_ids)) | Q(
+        pk__in=with_grant.filter(familienzentrum_id__in=centre_ids)
+    )
+    if include_unattached:
+        working |= ~Q(pk__in=with_access) & ~Q(pk__in=with_grant)
+    return Kooperationspartner.objects.filter(working).order_by("name")

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response the project renders (pages,
+    # error pages, downloads): outside everything that may answer early.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.GermanFirstLocaleMiddleware",
     # Before anything parses the body (CSRF does): refuse oversized uploads early.
@@ -73,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reviewers and office staff are signed out after SESSION_IDLE_TIMEOUT_MINUTES
+    # without a request; needs the user, messages and request.htmx from above.
+    "accounts.middleware.IdleTimeoutMiddleware",
     # Axes must come last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,11 +139,25 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The client's address: X-Forwarded-For is believed only from these reverse
+# proxies (addresses or networks, e.g. "10.0.0.0/8"; default none), and then
+# its right-most entry that is not a trusted proxy (accounts.network).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
 # Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one account
-# from one address, that pair is locked for AXES_COOLOFF_MINUTES.
+# from one address, that pair is locked for AXES_COOLOFF_MINUTES. Against
+# password spraying, one address is locked, whatever the accounts, while it has
+# LOGIN_ADDRESS_FAILURE_LIMIT failures within LOGIN_ADDRESS_WINDOW_MINUTES
+# (0 switches that off), counted over axes' failure log
+# (accounts.login_throttle). `manage.py axes_reset_failure_logs --age DAYS` prunes the log.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=0)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 60, minimum=1)
+AXES_HANDLER = "accounts.login_throttle.AddressLimitHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 # The login form posts the e-mail address in the field "username".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.views.axes_username"
@@ -149,6 +169,18 @@ AXES_VERBOSE = False
 # certification app (reviewers and office staff); accounts imports the check by path.
 ACCOUNTS_2FA_REQUIRED_CHECK = "certification.selectors.requires_two_factor"
 OTP_TOTP_ISSUER = "Gütesiegel Familienzentrum"
+# The certification decisions (approve, decline) ask for the code again when
+# it was given more than this many hours ago (accounts.decorators).
+SECOND_FACTOR_MAX_AGE_HOURS = env_int("SECOND_FACTOR_MAX_AGE_HOURS", 8, minimum=1)
+# Reviewers and office staff: the session ends after this many minutes without
+# a request (0: never); everybody else keeps the normal session age.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=0)
+
+# Password-reset mails: at most so many per entered e-mail address and per
+# client address within the window; the same answer whether the account exists or not.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10, minimum=1)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
@@ -300,6 +332,22 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles and everything else
+# only from the site itself; no inline script or style, no eval, no plugins,
+# no framing. img-src allows data: for Bootstrap's inline SVG icons and the
+# empty favicon. The file downloads add `sandbox` (csp_update on their views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

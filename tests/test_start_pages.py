@@ -137,6 +137,7 @@ def test_start_page_query_count_is_bounded(
 ):
     user = request.getfixturevalue(persona)
     client.force_login(user)
+    client.get(HOME)  # the first request starts the idle clock of reviewers and office staff (a session write)
     with django_assert_max_num_queries(MAX_START_PAGE_QUERIES):
         assert client.get(HOME).status_code == 200
 
@@ -409,6 +410,7 @@ def test_start_page_queries_do_not_grow_from_3_to_30_assessments(
 ):
     user = request.getfixturevalue(persona)
     client.force_login(user)
+    client.get(HOME)  # the first request starts the idle clock of reviewers and office staff (a session write)
     counts = []
     for how_many in (3, 30):
         grow_visible_assessments(persona, user, centre, catalogue_version, how_many)

@@ -91,7 +91,22 @@ def invite_partner(
     criteria = list(Criterion.objects.filter(catalogue_id=assessment.catalogue_id, code__in=criterion_codes))
     if not criteria or len(criteria) != len(set(criterion_codes)):
         raise ValidationError(_("Wählen Sie Kriterien dieser Selbstbewertung."))
-    partner = Kooperationspartner.objects.filter(pk=partner_id).first() if partner_id else None
+    partner = None
+    if partner_id:
+        from assessments.selectors import partners_working_with
+
+        # A crafted POST may name any partner id; only those the form offers
+        # (working with this centre or its Träger, or with nobody yet) count.
+        partner = (
+            partners_working_with(assessment.familienzentrum, include_unattached=True).filter(pk=partner_id).first()
+        )
+        if partner is None:
+            raise ValidationError(
+                _(
+                    "Dieser Kooperationspartner kann hier nicht eingeladen werden: Er arbeitet mit keinem "
+                    "Familienzentrum Ihres Trägers zusammen."
+                )
+            )
     organisation_name = organisation_name.strip()
     if partner is None:
         if not organisation_name:

@@ -1,5 +1,5 @@
 """What the views of the assessments app share: turning errors into
-messages and reading ids from forms."""
+messages, reading ids from forms, and where a refused upload returns to."""
 
 from __future__ import annotations
 
@@ -33,3 +33,18 @@ def criterion_or_404(assessment, code):
         return criterion_of(assessment, code)
     except CriterionNotInCatalogue:
         raise Http404 from None
+
+
+def upload_refused_returns_to(target):
+    """Names where an upload view's user is sent back to (with the message)
+    when Django refuses the upload before the view runs: too many files, a
+    broken multipart body. config.middleware.RequestSizeLimitMiddleware reads
+    it; `target(request, *args, **kwargs)` gets the view's arguments, may
+    raise Http404 like the view, and returns a URL, or None for the page
+    the form was on (the Referer)."""
+
+    def mark(view):
+        view.upload_refused_returns_to = target
+        return view
+
+    return mark

@@ -24,7 +24,8 @@ from assessments.forms import (
 )
 from assessments.models import PartnerAccess
 from assessments.rules import get_assessment_for_user, get_partner_access_for_user
-from assessments.views.common import form_errors, report_errors
+from assessments.selectors import partners_working_with
+from assessments.views.common import form_errors, report_errors, upload_refused_returns_to
 from certification.exceptions import ActionRefused
 from certification.models import Kooperationspartner
 from certification.rules import get_partner_for_user
@@ -43,7 +44,11 @@ def invite(request, pk: int):
         for area in areas_with_scope(assessment)
         for criterion in area.criteria.all()
     ]
-    form = InvitationForm(request.POST or None, criteria_choices=choices)
+    form = InvitationForm(
+        request.POST or None,
+        criteria_choices=choices,
+        partners=partners_working_with(assessment.familienzentrum, include_unattached=True),
+    )
     if request.method == "POST" and form.is_valid():
         partner = form.cleaned_data["partner"]
         try:
@@ -156,6 +161,11 @@ def partner_access(request, access_pk: int):
     )
 
 
+def _partner_access_url(request, access_pk: int, criterion_code: str) -> str:
+    return reverse("assessments:partner_access", args=[get_partner_access_for_user(request.user, access_pk).pk])
+
+
+@upload_refused_returns_to(_partner_access_url)
 @login_required
 @require_POST
 def partner_upload(request, access_pk: int, criterion_code: str):
@@ -183,6 +193,11 @@ def partner_upload(request, access_pk: int, criterion_code: str):
     return redirect(target)
 
 
+def _library_url(request, partner_pk: int) -> str:
+    return reverse("assessments:library", args=[get_partner_for_user(request.user, partner_pk).pk])
+
+
+@upload_refused_returns_to(_library_url)
 @login_required
 def library(request, partner_pk: int):
     partner = get_partner_for_user(request.user, partner_pk)

@@ -22,8 +22,13 @@ from certification.catalogue.schema import (
     CATALOGUE_KEYS,
     CRITERION_KEYS,
     ITEM_KEYS,
+    MAX_AREAS,
+    MAX_CRITERIA_PER_AREA,
+    MAX_ITEMS_PER_CRITERION,
+    MAX_PROFILE_CHOICES,
     PROFILE_ONLY_AREA_KEYS,
     max_length,
+    profile_choice_count,
 )
 from certification.models import (
     Area,
@@ -110,6 +115,23 @@ class CatalogueChecks:
                 % {"min": min_profile_areas, "max": max_profile_areas},
             )
         selectable = [area.code for area in areas if area.is_selectable_profile]
+        choices = profile_choice_count(len(selectable), min_profile_areas, max_profile_areas)
+        if choices > MAX_PROFILE_CHOICES:
+            self.problems.error(
+                fields.get("max_profile_areas") or root,
+                "max_profile_areas",
+                _(
+                    "Bei %(count)d wählbaren Profilbereichen und %(min)d bis %(max)d zu wählenden gibt es "
+                    "%(choices)d mögliche Profilwahlen; erlaubt sind höchstens %(limit)d."
+                )
+                % {
+                    "count": len(selectable),
+                    "min": min_profile_areas,
+                    "max": max_profile_areas,
+                    "choices": choices,
+                    "limit": MAX_PROFILE_CHOICES,
+                },
+            )
         if max_profile_areas > len(selectable):
             self.problems.error(
                 fields.get("max_profile_areas") or root,
@@ -133,7 +155,7 @@ class AreaChecks:
         self._criteria = CriterionChecks(reader)
 
     def read_areas(self, catalogue_fields: dict[str, Node]) -> list[ParsedArea]:
-        area_nodes = self.reader.sequence(catalogue_fields, "areas", "")
+        area_nodes = self.reader.sequence(catalogue_fields, "areas", "", max_items=MAX_AREAS)
         if area_nodes is None:
             return []
         areas: list[ParsedArea] = []
@@ -170,7 +192,9 @@ class AreaChecks:
             always_required=bool(reader.boolean(fields, "always_required", path)),
             criteria=[],
         )
-        for criterion_index, criterion_node in enumerate(reader.sequence(fields, "criteria", path) or [], start=1):
+        for criterion_index, criterion_node in enumerate(
+            reader.sequence(fields, "criteria", path, max_items=MAX_CRITERIA_PER_AREA) or [], start=1
+        ):
             criterion = self._criteria.read(criterion_node, f"{path}.criteria", criterion_index, code)
             if criterion is not None:
                 area.criteria.append(criterion)
@@ -259,7 +283,9 @@ class CriterionChecks:
         items: list[ParsedItem] = []
         # Item codes need only be unique within their criterion.
         item_lines: dict[str, int] = {}
-        for index, item_node in enumerate(self.reader.sequence(criterion_fields, "items", path) or [], start=1):
+        for index, item_node in enumerate(
+            self.reader.sequence(criterion_fields, "items", path, max_items=MAX_ITEMS_PER_CRITERION) or [], start=1
+        ):
             item = self._read_item(
                 item_node, list_entry_path(f"{path}.items", index, item_node), index, criterion_code, item_lines
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from certification.catalogue.schema import MAX_QUOTED_LENGTH
+
 # The tag YAML gives an unquoted word or a quoted string; anything else (a
 # number, a date, true) resolved to another type and is not a text.
 STR_TAG = "tag:yaml.org,2002:str"
@@ -12,6 +14,14 @@ STR_TAG = "tag:yaml.org,2002:str"
 
 def is_text(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == STR_TAG
+
+
+def quoted(value: str) -> str:
+    """A value as a message may quote it: a long one cut, so that a file of
+    megabytes does not come back as a message of megabytes."""
+    if len(value) <= MAX_QUOTED_LENGTH:
+        return value
+    return value[: MAX_QUOTED_LENGTH - 1] + "…"
 
 
 def line(node: Node) -> int:
@@ -33,6 +43,7 @@ def list_entry_path(path: str, index: int, node: Node) -> str:
                 and key_node.value == "code"
                 and is_text(value_node)
                 and value_node.value.strip()
+                and len(value_node.value) <= MAX_QUOTED_LENGTH
             ):
                 return f"{path}[{value_node.value.strip()}]"
     return f"{path}[#{index}]"

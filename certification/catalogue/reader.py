@@ -23,7 +23,14 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from certification.catalogue.checks import CatalogueChecks
-from certification.catalogue.nodes import is_text, join, line
+from certification.catalogue.nodes import is_text, join, line, quoted
+from certification.catalogue.schema import (
+    MAX_FILE_BYTES,
+    MAX_LONG_TEXT_LENGTH,
+    MAX_NESTING_DEPTH,
+    MAX_PROBLEMS,
+    SMALL_INT_MAX,
+)
 
 if TYPE_CHECKING:
     from certification.catalogue.parsed import ParsedCatalogue
@@ -35,9 +42,6 @@ SHIPPED_CATALOGUE = CATALOGUE_DIR / "gfz-2020-arbeitsfassung.yaml"
 # The C parser is much faster and keeps the same line marks; fall back to the
 # pure-Python one where libyaml is missing.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-# PositiveSmallIntegerField's upper bound on every backend Django supports.
-_SMALL_INT_MAX = 32767
 
 
 class CatalogueError(Exception):
@@ -53,11 +57,15 @@ def read_catalogue_file(path: str | Path) -> ParsedCatalogue:
     path = Path(path)
     source_name = path.name
     try:
-        raw = path.read_bytes()
+        # One byte more than allowed tells a too large file without reading it all.
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CatalogueError(
             [_("%(file)s: Die Datei kann nicht gelesen werden (%(reason)s).") % {"file": path, "reason": exc.strerror}]
         ) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise CatalogueError([_too_large(source_name)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,10 +82,26 @@ def read_catalogue_file(path: str | Path) -> ParsedCatalogue:
 def parse_catalogue(text: str, source_name: str) -> ParsedCatalogue:
     """Validate catalogue YAML completely; pure, no database. Raises
     CatalogueError with every problem found."""
-    source_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # Characters take at least one byte: a text that long is too large unencoded.
+    if len(text) > MAX_FILE_BYTES:
+        raise CatalogueError([_too_large(source_name)])
+    encoded = text.encode("utf-8", errors="surrogatepass")
+    if len(encoded) > MAX_FILE_BYTES:
+        raise CatalogueError([_too_large(source_name)])
+    source_sha256 = hashlib.sha256(encoded).hexdigest()
     root = _compose(text, source_name)
+    _check_structure(root, source_name)
     problems = Problems(source_name)
-    parsed = CatalogueChecks(FieldReader(problems)).read(root, source_name, source_sha256)
+    try:
+        parsed = CatalogueChecks(FieldReader(problems)).read(root, source_name, source_sha256)
+    except _TooManyProblems:
+        raise CatalogueError(
+            [
+                *problems.sorted_messages(),
+                _("%(file)s: Die Prüfung wurde nach %(count)d Problemen abgebrochen; es kann weitere geben.")
+                % {"file": source_name, "count": MAX_PROBLEMS},
+            ]
+        ) from None
     if problems.errors:
         raise CatalogueError(problems.sorted_messages())
     assert parsed is not None  # no errors means every part was read
@@ -110,9 +134,72 @@ def _compose(text: str, source_name: str) -> Node:
                 }
             ]
         ) from exc
+    except RecursionError as exc:
+        # The pure-Python parser recurses once per level of nesting.
+        raise CatalogueError([_too_deep(source_name, None, "")]) from exc
+    except yaml.YAMLError as exc:
+        raise CatalogueError(
+            [_("%(file)s: kein gültiges YAML (%(problem)s).") % {"file": source_name, "problem": quoted(str(exc))}]
+        ) from exc
     if root is None:
         raise CatalogueError([_("%(file)s: Die Datei ist leer.") % {"file": source_name}])
     return root
+
+
+def _too_large(source_name: str) -> str:
+    return _("%(file)s: Die Datei ist größer als %(max)d MB; so groß ist kein Kriterienkatalog.") % {
+        "file": source_name,
+        "max": MAX_FILE_BYTES // (1024 * 1024),
+    }
+
+
+def _too_deep(source_name: str, node: Node | None, path: str) -> str:
+    return _(
+        "%(file)s, Zeile %(line)d, %(path)s: Die Werte sind tiefer als %(max)d Ebenen verschachtelt; "
+        "so tief ist kein Kriterienkatalog."
+    ) % {"file": source_name, "line": line(node) if node else 1, "path": path or _("Katalog"), "max": MAX_NESTING_DEPTH}
+
+
+def _check_structure(root: Node, source_name: str) -> None:
+    """Refuse what YAML allows but a catalogue never needs, before any check
+    walks the tree: reused values (anchors and aliases, with which a small
+    file can stand for a huge tree, "billion laughs") and deep nesting. The
+    composer keeps an alias as the very node it names, so a node met twice
+    is one. Iterative, so no nesting depth can exhaust the stack."""
+    seen: set[int] = set()
+    stack: list[tuple[Node, str, int]] = [(root, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if id(node) in seen:
+            raise CatalogueError(
+                [
+                    _(
+                        "%(file)s, %(path)s: Anker und Verweise (&name, *name) sind in Katalogdateien nicht "
+                        "erlaubt; hier wird der Wert aus Zeile %(line)d wiederverwendet. Schreiben Sie jeden "
+                        "Wert aus."
+                    )
+                    % {"file": source_name, "line": line(node), "path": path or _("Katalog")}
+                ]
+            )
+        seen.add(id(node))
+        if depth > MAX_NESTING_DEPTH:
+            raise CatalogueError([_too_deep(source_name, node, path)])
+        children: list[tuple[Node, str, int]] = []
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                key = quoted(key_node.value) if is_text(key_node) else "?"
+                children.append((key_node, path, depth + 1))
+                children.append((value_node, join(path, key), depth + 1))
+        elif isinstance(node, SequenceNode):
+            for index, item_node in enumerate(node.value, start=1):
+                children.append((item_node, f"{path}[#{index}]", depth + 1))
+        # Reversed onto the stack, so the walk goes in file order and the
+        # original value is met before its reuse.
+        stack.extend(reversed(children))
+
+
+class _TooManyProblems(Exception):
+    """Raised by Problems after MAX_PROBLEMS; ends the checks."""
 
 
 class Problems:
@@ -131,6 +218,8 @@ class Problems:
         }
         # The sequence number keeps messages of one line in the order found.
         self.errors.append((line(node), len(self.errors), message))
+        if len(self.errors) >= MAX_PROBLEMS:
+            raise _TooManyProblems
 
     def first_use(self, fields: dict[str, Node], path: str, code: str, seen: dict[str, int], repeated: str) -> bool:
         """Remember the line where `code` first appears; report a repeat with
@@ -173,17 +262,18 @@ class _Scalars:
         value = self.construct(node)
         if value is None:
             return _("ein leerer Wert")
+        shown = quoted(node.value)
         if isinstance(value, _InvalidScalar):
-            return _("der ungültige Wert „%(value)s“") % {"value": node.value}
+            return _("der ungültige Wert „%(value)s“") % {"value": shown}
         if isinstance(value, bool):
-            return _("der Wahrheitswert %(value)s") % {"value": node.value}
+            return _("der Wahrheitswert %(value)s") % {"value": shown}
         if isinstance(value, int):
-            return _("die ganze Zahl %(value)s") % {"value": node.value}
+            return _("die ganze Zahl %(value)s") % {"value": shown}
         if isinstance(value, float):
-            return _("die Kommazahl %(value)s") % {"value": node.value}
+            return _("die Kommazahl %(value)s") % {"value": shown}
         if isinstance(value, datetime.date):
-            return _("das Datum %(value)s") % {"value": node.value}
-        return _("der Text „%(value)s“") % {"value": node.value}
+            return _("das Datum %(value)s") % {"value": shown}
+        return _("der Text „%(value)s“") % {"value": shown}
 
 
 class FieldReader:
@@ -215,7 +305,7 @@ class FieldReader:
             if key in fields:
                 self.problems.error(key_node, join(path, key), _("Der Schlüssel ist doppelt angegeben."))
             elif key not in keys.allowed:
-                self.problems.error(key_node, join(path, key), _unknown_key_problem(key, keys))
+                self.problems.error(key_node, join(path, quoted(key)), _unknown_key_problem(key, keys))
             else:
                 fields[key] = value_node
         for key in keys.required:
@@ -223,8 +313,9 @@ class FieldReader:
                 self.problems.error(node, path, _("Der Pflichtschlüssel „%(key)s“ fehlt.") % {"key": key})
         return fields
 
-    def sequence(self, fields: dict[str, Node], key: str, path: str) -> list[Node] | None:
-        """A required, non-empty list; None when absent (already reported) or invalid."""
+    def sequence(self, fields: dict[str, Node], key: str, path: str, *, max_items: int) -> list[Node] | None:
+        """A required, non-empty list of at most max_items entries; None when
+        absent (already reported) or invalid."""
         node = fields.get(key)
         if node is None:
             return None
@@ -234,6 +325,14 @@ class FieldReader:
         if not node.value:
             self.problems.error(node, join(path, key), _("Die Liste darf nicht leer sein."))
             return None
+        if len(node.value) > max_items:
+            self.problems.error(
+                node,
+                join(path, key),
+                _("Die Liste hat %(count)d Einträge, erlaubt sind höchstens %(max)d.")
+                % {"count": len(node.value), "max": max_items},
+            )
+            return None
         return node.value
 
     def text(
@@ -242,10 +341,11 @@ class FieldReader:
         key: str,
         path: str,
         *,
-        max_length: int | None = None,
+        max_length: int = MAX_LONG_TEXT_LENGTH,
         required: bool = False,
     ) -> str | None:
-        """Returns "" for an absent optional text, None when invalid or missing."""
+        """Returns "" for an absent optional text, None when invalid or missing.
+        Without a column's max_length, a text is a long one (MAX_LONG_TEXT_LENGTH)."""
         node = fields.get(key)
         if node is None:
             return None if required else ""
@@ -257,7 +357,7 @@ class FieldReader:
         else:
             hint = ""
             if isinstance(node, ScalarNode) and key == "code":
-                hint = _('Kennungen in Anführungszeichen setzen, z. B. "%(value)s".') % {"value": node.value}
+                hint = _('Kennungen in Anführungszeichen setzen, z. B. "%(value)s".') % {"value": quoted(node.value)}
             elif isinstance(node, ScalarNode):
                 hint = _("Text in Anführungszeichen setzen.")
             self.wrong_type(node, key_path, _("einen Text"), hint)
@@ -265,7 +365,7 @@ class FieldReader:
         if required and not value:
             self.problems.error(node, key_path, _("Der Wert darf nicht leer sein."))
             return None
-        if max_length is not None and len(value) > max_length:
+        if len(value) > max_length:
             self.problems.error(
                 node,
                 key_path,
@@ -296,12 +396,12 @@ class FieldReader:
         if not isinstance(value, int) or isinstance(value, bool):
             self.wrong_type(node, join(path, key), _("eine ganze Zahl"))
             return None
-        if value < minimum or value > _SMALL_INT_MAX:
+        if value < minimum or value > SMALL_INT_MAX:
             self.problems.error(
                 node,
                 join(path, key),
                 _("erwartet eine ganze Zahl von %(min)d bis %(max)d, gefunden %(value)d.")
-                % {"min": minimum, "max": _SMALL_INT_MAX, "value": value},
+                % {"min": minimum, "max": SMALL_INT_MAX, "value": value},
             )
             return None
         return value
@@ -318,7 +418,7 @@ class FieldReader:
                 join(path, key),
                 _("„%(value)s“ ist nicht erlaubt; erlaubt sind: %(allowed)s.")
                 % {
-                    "value": value,
+                    "value": quoted(value),
                     "allowed": ", ".join(f"{choice.value} ({choice.label})" for choice in choices),
                 },
             )
@@ -338,7 +438,7 @@ class FieldReader:
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
             if isinstance(node, ScalarNode):
                 problem = _("„%(value)s“ ist kein gültiges Datum; erwartet JJJJ-MM-TT, z. B. 2020-08-01.") % {
-                    "value": node.value
+                    "value": quoted(node.value)
                 }
                 self.problems.error(node, join(path, key), problem)
             else:
@@ -348,6 +448,7 @@ class FieldReader:
 
 
 def _unknown_key_problem(key: str, keys: Keys) -> str:
+    key = quoted(key)
     suggestions = difflib.get_close_matches(key, keys.allowed, n=1)
     if suggestions:
         return _("unbekannter Schlüssel „%(key)s“ – meinten Sie „%(suggestion)s“?") % {

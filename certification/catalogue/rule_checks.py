@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 from yaml.nodes import ScalarNode
 
-from certification.catalogue.nodes import is_text, join, list_entry_path
+from certification.catalogue.nodes import is_text, join, list_entry_path, quoted
 from certification.catalogue.parsed import ParsedArea, ParsedRule
-from certification.catalogue.schema import RULE_KEYS, RULE_MINIMUM_KEYS, max_length
+from certification.catalogue.schema import (
+    MAX_PROFILE_CHOICES,
+    MAX_RULE_AREAS,
+    MAX_RULES,
+    RULE_KEYS,
+    RULE_MINIMUM_KEYS,
+    max_length,
+    profile_choice_count,
+)
 from certification.models import CriterionLevel, ThresholdRule
 
 if TYPE_CHECKING:
@@ -37,7 +45,7 @@ class RuleChecks:
         min_profile_areas: int | None,
         max_profile_areas: int | None,
     ) -> list[ParsedRule]:
-        rule_nodes = self.reader.sequence(catalogue_fields, "rules", "")
+        rule_nodes = self.reader.sequence(catalogue_fields, "rules", "", max_items=MAX_RULES)
         if rule_nodes is None:
             return []
         area_by_code = {area.code: area for area in areas if area.code}
@@ -100,7 +108,15 @@ class RuleChecks:
                 join(path, "applies_to_chosen_profiles_only"),
                 _("Die Regel nennt keinen wählbaren Profilbereich; „nur gewählte Profilbereiche“ ist hier sinnlos."),
             )
-        elif min_profile_areas is not None and max_profile_areas is not None:
+        elif (
+            min_profile_areas is not None
+            and max_profile_areas is not None
+            # Too many choices are refused at max_profile_areas, not tried here.
+            and profile_choice_count(
+                sum(1 for area in areas if area.is_selectable_profile), min_profile_areas, max_profile_areas
+            )
+            <= MAX_PROFILE_CHOICES
+        ):
             self._check_satisfiable(node, path, rule, rule_areas, areas, min_profile_areas, max_profile_areas)
         return rule
 
@@ -109,7 +125,7 @@ class RuleChecks:
     ) -> list[str] | None:
         """The rule's area codes, or None if any of them is invalid (so the
         satisfiability check does not run on a wrong set)."""
-        nodes = self.reader.sequence(fields, "areas", path)
+        nodes = self.reader.sequence(fields, "areas", path, max_items=MAX_RULE_AREAS)
         if nodes is None:
             return None
         codes: list[str] = []
@@ -126,7 +142,7 @@ class RuleChecks:
                     node,
                     entry_path,
                     _("Die Regel nennt den unbekannten Bereich „%(code)s“; vorhanden sind: %(known)s.")
-                    % {"code": area_code, "known": ", ".join(area_by_code) or "–"},
+                    % {"code": quoted(area_code), "known": ", ".join(area_by_code) or "–"},
                 )
                 valid = False
             elif area_code in codes:
@@ -141,7 +157,7 @@ class RuleChecks:
     def _wrong_area_type(self, node: Node, entry_path: str) -> None:
         # An unquoted 1 or 4.1 reads as a number; say how to make it a code.
         hint = (
-            _('Kennungen in Anführungszeichen setzen, z. B. "%(value)s".') % {"value": node.value}
+            _('Kennungen in Anführungszeichen setzen, z. B. "%(value)s".') % {"value": quoted(node.value)}
             if isinstance(node, ScalarNode)
             else ""
         )
@@ -217,11 +233,14 @@ def _worst_choice(rule_areas: list[ParsedArea], choices: list[_Choice], minimum_
     """The choice leaving the least to reach (the first of equals, so the
     message is stable), with that amount; None when there is no choice."""
     worst: tuple[int, _Choice] | None = None
+    # Each area's amount once, not once per choice: choices times criteria could be millions.
+    by_area = [(area, _available([area], minimum_key)) for area in rule_areas]
     for choice in choices:
-        counting = [
-            area for area in rule_areas if choice is None or not area.is_selectable_profile or area.code in choice
-        ]
-        available = _available(counting, minimum_key)
+        available = sum(
+            amount
+            for area, amount in by_area
+            if choice is None or not area.is_selectable_profile or area.code in choice
+        )
         if worst is None or available < worst[0]:
             worst = (available, choice)
     return worst
