@@ -37,6 +37,9 @@ def answer_in_browser(page, criterion: Criterion, status_label: str = "erfüllt"
     for item in criterion.items.all():
         card.locator(f'[data-item="{item.code}"]').get_by_label(status_label, exact=True).check()
     expect(page.locator(f"#status-{criterion.pk}")).to_contain_text("Gespeichert")
+    # "Gespeichert" shows after the first save; the card's queued save of the
+    # later items may still be on its way (hx-sync queues it): let it land.
+    page.wait_for_load_state("networkidle")
 
 
 def progress_text(page, area_code: str) -> str:

@@ -93,6 +93,8 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
         for item in criterion.items.all():
             card.locator(f'[data-item="{item.code}"]').get_by_label("erfüllt", exact=True).check()
         expect(page.locator(f"#status-{criterion.pk}")).to_contain_text("Gespeichert")
+        # The card's queued save of the later items may still be on its way: let it land.
+        page.wait_for_load_state("networkidle")
     page.goto(url + reverse("assessments:ready", args=[assessment.pk]))
     page.get_by_role("button", name="Jetzt verbindlich einreichen").click()
     expect(page.get_by_test_id("state")).to_have_text("eingereicht")
