@@ -182,6 +182,17 @@ PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10, minimum=1)
 PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
 
+# Invitations and uploads: at most so many requests per user and per client
+# address within the window (assessments.views.common.over_limit).
+ACTION_LIMITS = {
+    "invitation": (
+        env_int("INVITATION_LIMIT_PER_USER", 30, minimum=1),
+        env_int("INVITATION_LIMIT_PER_ADDRESS", 60, minimum=1),
+    ),
+    "upload": (env_int("UPLOAD_LIMIT_PER_USER", 120, minimum=1), env_int("UPLOAD_LIMIT_PER_ADDRESS", 300, minimum=1)),
+}
+ACTION_LIMIT_WINDOW_MINUTES = env_int("ACTION_LIMIT_WINDOW_MINUTES", 60, minimum=1)
+
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -59,6 +59,17 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """The throttles (accounts.throttle) count in the local-memory cache,
+    which outlives a test: every test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _broker_not_remembered_down():
     """The task class remembers a failed hand-over for two seconds (so one
     request pays for one failure); a test must not inherit that from the

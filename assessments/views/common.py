@@ -3,10 +3,14 @@ messages, reading ids from forms, and where a refused upload returns to."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from accounts import throttle
+from accounts.network import client_ip
 from assessments.exceptions import CriterionNotInCatalogue
 from assessments.services import criterion_of
 
@@ -21,6 +25,23 @@ def form_errors(request, form) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
+
+
+def over_limit(request, action: str) -> bool:
+    """Count one `action` ("invitation", "upload") for the user and for the
+    client address; True, with the message for the user, once either went
+    over its limit within the window (settings.ACTION_LIMITS)."""
+    per_user, per_address = settings.ACTION_LIMITS[action]
+    period = settings.ACTION_LIMIT_WINDOW_MINUTES * 60
+    within = throttle.hit(f"{action}:user:{request.user.pk}", per_user, period)
+    within = throttle.hit(f"{action}:address:{client_ip(request)}", per_address, period) and within
+    if not within:
+        messages.error(
+            request,
+            _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in %(minutes)d Minuten erneut.")
+            % {"minutes": settings.ACTION_LIMIT_WINDOW_MINUTES},
+        )
+    return not within
 
 
 def is_id(value: str) -> bool:

@@ -29,6 +29,7 @@ from assessments.views.common import (
     criterion_or_404,
     form_errors,
     is_id,
+    over_limit,
     report_errors,
     upload_refused_returns_to,
 )
@@ -52,6 +53,8 @@ def _upload_card_url(request, pk: int, criterion_code: str) -> str:
 def upload(request, pk: int, criterion_code: str):
     assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
     criterion = criterion_or_404(assessment, criterion_code)
+    if over_limit(request, "upload"):
+        return redirect(_card_url(assessment, criterion))
     form = EvidenceUploadForm(request.POST, request.FILES, prefix=f"e{criterion.pk}")
     if not form.is_valid():
         form_errors(request, form)
@@ -95,6 +98,8 @@ def _no_card(request, evidence_pk: int) -> None:
 @require_POST
 def add_revision(request, evidence_pk: int):
     evidence = get_document_for_user(request.user, evidence_pk, "evidence.edit_document")
+    if over_limit(request, "upload"):
+        return redirect(_safe_next(request, reverse("home")))
     form = RevisionUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         form_errors(request, form)

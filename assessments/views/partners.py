@@ -25,7 +25,7 @@ from assessments.forms import (
 from assessments.models import PartnerAccess
 from assessments.rules import get_assessment_for_user, get_partner_access_for_user
 from assessments.selectors import partners_working_with
-from assessments.views.common import form_errors, report_errors, upload_refused_returns_to
+from assessments.views.common import form_errors, over_limit, report_errors, upload_refused_returns_to
 from certification.exceptions import ActionRefused
 from certification.models import Kooperationspartner
 from certification.rules import get_partner_for_user
@@ -49,7 +49,7 @@ def invite(request, pk: int):
         criteria_choices=choices,
         partners=partners_working_with(assessment.familienzentrum, include_unattached=True),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not over_limit(request, "invitation"):
         partner = form.cleaned_data["partner"]
         try:
             services.invite_partner(
@@ -170,8 +170,10 @@ def _partner_access_url(request, access_pk: int, criterion_code: str) -> str:
 @require_POST
 def partner_upload(request, access_pk: int, criterion_code: str):
     access = get_partner_access_for_user(request.user, access_pk)
-    form = EvidenceUploadForm(request.POST, request.FILES)
     target = reverse("assessments:partner_access", args=[access.pk])
+    if over_limit(request, "upload"):
+        return redirect(target)
+    form = EvidenceUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         form_errors(request, form)
         return redirect(target)
@@ -201,6 +203,8 @@ def _library_url(request, partner_pk: int) -> str:
 @login_required
 def library(request, partner_pk: int):
     partner = get_partner_for_user(request.user, partner_pk)
+    if request.method == "POST" and over_limit(request, "upload"):
+        return redirect("assessments:library", partner.pk)
     form = EvidenceUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
