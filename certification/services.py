@@ -355,11 +355,8 @@ def send_due_seal_reminders(today: date | None = None) -> list[SealReminder]:
         # A reminder at this or a more urgent threshold already went out.
         if any(reminder.months_before <= months for reminder in seal.reminders.all()):
             continue
-        try:
-            reminder = send_seal_reminder(seal, months, today)
-        except OSError:
-            logger.exception("Seal %s: sending the %d-month reminder failed", seal.number, months)
-            continue
+        # Writes the reminder and its messages; the worker mails them.
+        reminder = send_seal_reminder(seal, months, today)
         if reminder is not None:
             sent.append(reminder)
     return sent
