@@ -17,7 +17,7 @@ from assessments.models import Submission
 
 
 class ReportKind(models.TextChoices):
-    SELF_ASSESSMENT = "self_assessment", _("Selbsteinschätzung")
+    SELF_ASSESSMENT = "self_assessment", _("Selbstbewertung")
     QUALITY_PROFILE = "quality_profile", _("Qualitätsprofil")
     EVIDENCE_INDEX = "evidence_index", _("Nachweisverzeichnis")
     CERTIFICATE = "certificate", _("Gütesiegel-Urkunde")

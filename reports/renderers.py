@@ -8,6 +8,7 @@ says is what was submitted, and its cost does not grow with queries.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -25,6 +26,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from weasyprint.urls import URLFetcher, URLFetchingError
 
 from assessments.models import AssessmentKind, ItemStatus, Verdict
@@ -57,8 +59,14 @@ class AssetFetcher(URLFetcher):
 
 
 def pdf_options() -> dict:
-    """write_pdf() options shared by the reports and the benchmark's plain run."""
-    return {"pdf_variant": settings.REPORTS_PDF_VARIANT} if settings.REPORTS_PDF_VARIANT else {}
+    """write_pdf() options shared by the reports and the benchmark's plain run.
+    custom_metadata: the templates' own <meta name=...> (the submission's
+    checksum, the catalogue version) go into the PDF's document information,
+    where a reviewer can read them and a wall certificate does not show them."""
+    options: dict = {"custom_metadata": True}
+    if settings.REPORTS_PDF_VARIANT:
+        options["pdf_variant"] = settings.REPORTS_PDF_VARIANT
+    return options
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -193,6 +201,65 @@ def _areas(source: ReportSource) -> list[dict]:
     return areas
 
 
+def _figure(label: str, achieved: int, required: int | None) -> dict:
+    return {
+        "label": label,
+        "achieved": achieved,
+        "required": required,
+        "checked": required is not None,
+        "met": required is None or achieved >= required,
+        "missing": max(0, required - achieved) if required is not None else 0,
+    }
+
+
+def _rules(source: ReportSource) -> list[dict]:
+    """The threshold results of the snapshot with each rule's minimums (copied
+    from the catalogue when the report was requested): per rule the figures
+    it checks, achieved against required, and the ones it does not check."""
+    minimums = {rule["code"]: rule for rule in source.inputs.get("rules", [])}
+    rules = []
+    for result in source.payload.get("evaluation", {}).get("rules", []):
+        rule = minimums.get(result.get("code"), {})
+        figures = [
+            _figure(_("Basiskriterien"), result.get("basis", 0), rule.get("min_basis")),
+            _figure(_("Aufbaukriterien"), result.get("aufbau", 0), rule.get("min_aufbau")),
+            _figure(_("Punkte"), result.get("points", 0), rule.get("min_points")),
+        ]
+        rules.append(
+            {
+                "code": result.get("code", ""),
+                "title": result.get("title", ""),
+                "met": bool(result.get("met")),
+                "missing": result.get("missing", []),
+                "figures": figures,
+                # Reports requested before the minimums were copied show the
+                # achieved figures alone.
+                "has_minimums": bool(rule),
+            }
+        )
+    return rules
+
+
+def _seal(source: ReportSource) -> dict | None:
+    seal = source.inputs.get("seal") or {}
+    if not seal.get("number"):
+        return None
+    return {
+        "number": seal["number"],
+        "valid_from": as_date(seal.get("valid_from")),
+        "valid_until": as_date(seal.get("valid_until")),
+        "issued_on": as_date(seal.get("issued_on")) or as_date(seal.get("valid_from")),
+    }
+
+
+def _issuer(source: ReportSource) -> dict:
+    issuer = source.inputs.get("issuer") or {}
+    return {
+        "name": issuer.get("name") or settings.CERTIFIER_NAME,
+        "address": list(issuer.get("address") or []),
+    }
+
+
 def _common_context(source: ReportSource) -> dict:
     payload = source.payload
     centre = payload["familienzentrum"]
@@ -224,7 +291,9 @@ def _common_context(source: ReportSource) -> dict:
             "sha256": source.sha256,
             "sha_prefix": source.sha256[:12],
         },
-        "rules": payload.get("evaluation", {}).get("rules", []),
+        "rules": _rules(source),
+        "catalogue_is_working_version": bool(source.inputs.get("catalogue_is_working_version")),
+        "certification_number": source.inputs.get("certification_number", ""),
     }
 
 
@@ -266,6 +335,39 @@ def bar_chart_svg(areas: list[dict], *, title: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
 
 
+def seal_svg(*, valid_until: date | None, label: str) -> SafeString:
+    """The round seal printed on the certificate: a rosette with the scheme's
+    name and the year it runs to. Decorative; its words are on the page too."""
+    points = []
+    for index in range(72):
+        radius = 98 if index % 2 == 0 else 91
+        angle = math.pi * index / 36
+        points.append(f"{100 + radius * math.sin(angle):.1f},{100 - radius * math.cos(angle):.1f}")
+    until = _("bis %(year)s") % {"year": valid_until.year} if valid_until else ""
+    lines = [
+        ("76", "15", "bold", _("GÜTESIEGEL")),
+        ("98", "13", "normal", _("Familienzentrum")),
+        ("126", "25", "bold", "NRW"),
+        ("150", "12", "normal", until),
+    ]
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200"'
+        f' role="img" aria-label="{escape(label)}" font-family="Report Sans, sans-serif">',
+        f"<title>{escape(label)}</title>",
+        f'<polygon points="{" ".join(points)}" fill="#0b4f8a"/>',
+        '<circle cx="100" cy="100" r="82" fill="#ffffff"/>',
+        '<circle cx="100" cy="100" r="76" fill="none" stroke="#0b4f8a" stroke-width="2"/>',
+        '<circle cx="100" cy="100" r="71" fill="none" stroke="#0b4f8a" stroke-width="0.8"/>',
+    ]
+    for y, size, weight, text in lines:
+        parts.append(
+            f'<text x="100" y="{y}" text-anchor="middle" font-size="{size}" font-weight="{weight}"'
+            f' fill="#0b4f8a">{escape(text)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
 # ---------------------------------------------------------------- per kind
 
 
@@ -279,6 +381,14 @@ def evidence_index_context(source: ReportSource) -> dict:
     return {**_common_context(source), "areas": areas, "evidence_count": count}
 
 
+REVIEW_NOTE_LABELS = {
+    "request_changes": _lazy("Rückfragen an das Familienzentrum"),
+    "recommend": _lazy("Empfehlung der Begutachtung"),
+    "approve": _lazy("Entscheidung: zertifiziert"),
+    "decline": _lazy("Entscheidung: nicht zertifiziert"),
+}
+
+
 def quality_profile_context(source: ReportSource) -> dict:
     areas = _areas(source)
     area_of = {criterion["code"]: area for area in areas for criterion in area["criteria"]}
@@ -286,35 +396,51 @@ def quality_profile_context(source: ReportSource) -> dict:
         area["remarks"] = []
     for verdict in source.inputs.get("verdicts", []):
         area = area_of.get(verdict.get("code"))
-        if area is None or not (verdict.get("comment") or verdict.get("reply")):
+        if area is None:
             continue
         area["remarks"].append(
             {
                 "code": verdict["code"],
+                "submission": verdict.get("submission"),
                 "verdict_label": _label(Verdict, verdict.get("verdict")),
                 "comment": verdict.get("comment", ""),
                 "reply": verdict.get("reply", ""),
             }
         )
+    notes = [
+        {
+            "label": str(REVIEW_NOTE_LABELS.get(note.get("action"), _("Anmerkung"))),
+            "note": note.get("note", ""),
+            "by": note.get("by", ""),
+            "on": as_date(note.get("on")),
+        }
+        for note in source.inputs.get("review_notes", [])
+        if note.get("note")
+    ]
     return {
         **_common_context(source),
         "areas": areas,
-        "has_remarks": any(area["remarks"] for area in areas),
+        "review_notes": notes,
+        "has_remarks": bool(notes) or any(area["remarks"] for area in areas),
+        "seal": _seal(source),
+        "issuer": _issuer(source),
         "chart_svg": bar_chart_svg(areas, title=_("Anteil der erreichten Punkte je Bereich")),
     }
 
 
 def certificate_context(source: ReportSource) -> dict:
-    seal = source.inputs.get("seal") or {}
-    if not seal.get("number"):
+    seal = _seal(source)
+    if seal is None:
         raise ValueError("A certificate needs the seal (number and validity) in the report's inputs.")
+    valid_until = seal["valid_until"]
+    label = _("Siegel: Gütesiegel Familienzentrum NRW, gültig bis %(date)s") % {
+        "date": valid_until.strftime("%d.%m.%Y") if valid_until else "–"
+    }
     return {
         **_common_context(source),
-        "seal": {
-            "number": seal["number"],
-            "valid_from": as_date(seal.get("valid_from")),
-            "valid_until": as_date(seal.get("valid_until")),
-        },
+        "seal": seal,
+        "issuer": _issuer(source),
+        "seal_svg": seal_svg(valid_until=valid_until, label=label),
     }
 
 

@@ -46,6 +46,14 @@ def reports_overview(assessment: Assessment) -> ReportsOverview:
     submission = assessment.submissions.defer("payload").order_by("-number").first()
     history = list(reports_for_assessment(assessment))
     kinds = available_kinds(assessment, submission)
+    # The version of a finished document, as the centre reads it: the n-th
+    # finished build of its kind for its submission ("Fassung 2").
+    builds: dict[tuple[int, str], int] = {}
+    for report in reversed(history):  # oldest first
+        if report.is_done:
+            key = (report.submission_id, report.kind)
+            builds[key] = builds.get(key, 0) + 1
+            report.version = builds[key]
     latest: dict[str, Report] = {}
     for report in history:  # newest first
         if submission is not None and report.submission_id == submission.pk:

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
-from assessments.models import AssessmentState, Submission
-from certification.models import Area
+from assessments.models import AssessmentEvent, AssessmentState, CriterionVerdict, EventAction, Submission
+from certification.models import Area, ThresholdRule
 from notifications.models import NotificationKind
 from notifications.services import notify
 from reports import renderers
@@ -89,30 +89,107 @@ def available_kinds(assessment, submission: Submission | None) -> list[str]:
 
 def frozen_inputs(submission: Submission, kind: str) -> dict:
     """What the document needs beyond the payload, copied now: the area
-    titles (the catalogue is immutable, but copying keeps the build free of
-    queries), the reviewers' remarks and the seal."""
-    areas = Area.objects.filter(catalogue_id=submission.assessment.catalogue_id).order_by("order")
-    inputs: dict = {"areas": [{"code": area.code, "title": area.title, "kind": area.kind} for area in areas]}
-    if kind == ReportKind.QUALITY_PROFILE:
-        verdicts = submission.verdicts.select_related("criterion").order_by("criterion__order")
-        inputs["verdicts"] = [
+    titles and the threshold rules' minimums (the catalogue is immutable, but
+    copying keeps the build free of queries), the issuing body, the
+    reviewers' remarks and the seal."""
+    assessment = submission.assessment
+    catalogue = assessment.catalogue
+    areas = Area.objects.filter(catalogue_id=catalogue.pk).order_by("order")
+    inputs: dict = {
+        "areas": [{"code": area.code, "title": area.title, "kind": area.kind} for area in areas],
+        "rules": [
             {
-                "code": verdict.criterion.code,
+                "code": rule.code,
+                "min_basis": rule.min_basis,
+                "min_aufbau": rule.min_aufbau,
+                "min_points": rule.min_points,
+            }
+            for rule in ThresholdRule.objects.filter(catalogue_id=catalogue.pk).order_by("order")
+        ],
+        "catalogue_is_working_version": catalogue.is_working_version,
+        "certification_number": assessment.familienzentrum.certification_number,
+    }
+    if kind in (ReportKind.QUALITY_PROFILE, ReportKind.CERTIFICATE):
+        inputs["issuer"] = {"name": settings.CERTIFIER_NAME, "address": list(settings.CERTIFIER_ADDRESS)}
+        if assessment.seal_id is not None:
+            seal = assessment.seal
+            inputs["seal"] = {
+                "number": seal.number,
+                "valid_from": seal.valid_from.isoformat(),
+                "valid_until": seal.valid_until.isoformat(),
+                "issued_on": timezone.localdate(seal.issued_at).isoformat(),
+                "snapshot_sha256": seal.snapshot_sha256,
+            }
+    if kind == ReportKind.QUALITY_PROFILE:
+        inputs["verdicts"] = review_remarks(assessment)
+        inputs["review_notes"] = review_notes(assessment)
+    return inputs
+
+
+def review_remarks(assessment) -> list[dict]:
+    """The reviewers' words per criterion over every submission of the
+    assessment, oldest first. A query and the centre's reply stay on the
+    submission they were made on, so they are read from every submission; an
+    acceptance carried over unchanged to the next submission is listed once;
+    and where the last word on a criterion carries no comment (a query that
+    was then accepted), the final verdict is listed after the history."""
+    verdicts = (
+        CriterionVerdict.objects.filter(submission__assessment=assessment)
+        .select_related("criterion", "submission")
+        .only("verdict", "comment", "reply", "criterion__code", "criterion__order", "submission__number")
+        .order_by("criterion__order", "criterion__code", "submission__number")
+    )
+    by_code: dict[str, list] = {}
+    for verdict in verdicts:
+        by_code.setdefault(verdict.criterion.code, []).append(verdict)
+    remarks: list[dict] = []
+    for code, history in by_code.items():
+        if not any(verdict.comment or verdict.reply for verdict in history):
+            continue
+        entries: list[dict] = []
+        for verdict in history:
+            entry = {
+                "code": code,
+                "submission": verdict.submission.number,
                 "verdict": verdict.verdict,
                 "comment": verdict.comment,
                 "reply": verdict.reply,
             }
-            for verdict in verdicts
-        ]
-    if kind == ReportKind.CERTIFICATE:
-        seal = submission.assessment.seal
-        inputs["seal"] = {
-            "number": seal.number,
-            "valid_from": seal.valid_from.isoformat(),
-            "valid_until": seal.valid_until.isoformat(),
-            "snapshot_sha256": seal.snapshot_sha256,
+            said = (entry["verdict"], entry["comment"], entry["reply"])
+            if entries and (entries[-1]["verdict"], entries[-1]["comment"], entries[-1]["reply"]) == said:
+                continue  # carried over unchanged: listed with the submission it was first said on
+            if entry["comment"] or entry["reply"] or verdict is history[-1]:
+                entries.append(entry)
+        remarks.extend(entries)
+    return remarks
+
+
+# The review's notes the centre is meant to read: the cover note of a query
+# round, the recommendation and the decision. A send-back is between the two
+# reviewers and stays out.
+REVIEW_NOTE_ACTIONS = (EventAction.REQUEST_CHANGES, EventAction.RECOMMEND, EventAction.APPROVE, EventAction.DECLINE)
+
+
+def review_notes(assessment) -> list[dict]:
+    events = (
+        AssessmentEvent.objects.filter(assessment=assessment, action__in=REVIEW_NOTE_ACTIONS)
+        .exclude(note="")
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+    # approve() records the submission's checksum when no note was written:
+    # that is a fingerprint, not a remark.
+    checksums = set(assessment.submissions.values_list("sha256", flat=True))
+    return [
+        {
+            "action": event.action,
+            "note": event.note,
+            "by": event.actor.get_full_name() if event.actor else "",
+            "on": timezone.localdate(event.created_at).isoformat(),
         }
-    return inputs
+        for event in events
+        if event.note.strip() not in checksums
+    ]
 
 
 def request_report(user, submission: Submission, kind: str, rebuild: bool = False) -> Report:
@@ -125,7 +202,9 @@ def request_report(user, submission: Submission, kind: str, rebuild: bool = Fals
         # Concurrent requests for one submission wait here, so the second
         # sees the first's report instead of starting another build.
         submission = (
-            Submission.objects.select_for_update(of=("self",)).select_related("assessment__seal").get(pk=submission.pk)
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("assessment__seal", "assessment__catalogue", "assessment__familienzentrum")
+            .get(pk=submission.pk)
         )
         if kind not in available_kinds(submission.assessment, submission):
             raise ReportNotAvailable(

@@ -11,8 +11,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
+from accounts.decorators import landing_at, post_only
 from assessments.rules import get_assessment_for_user
 from certification.rules import is_office
 from reports import exports, selectors, services
@@ -26,6 +27,8 @@ def _panel_context(request, assessment, *, notice: str = "") -> dict:
         "assessment": assessment,
         "overview": selectors.reports_overview(assessment),
         "is_office": is_office(request.user),
+        # Checksums are the review's working tool; the centre sees titles, dates and versions.
+        "see_fingerprints": request.user.has_perm("assessments.see_fingerprints", assessment),
         "public_failure": PUBLIC_FAILURE_MESSAGE,
         "notice": notice,
     }
@@ -48,7 +51,7 @@ def assessment_panel(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("reports:assessment_reports", "pk"))
 def request_report(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     form = ReportRequestForm(request.POST)

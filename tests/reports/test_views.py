@@ -168,12 +168,12 @@ def test_request_by_htmx_answers_with_the_panel(client, submission, alice):
     body = response.content.decode()
     assert 'id="reports-panel"' in body
     # The test's transaction holds the commit back, so the hand-over has not run yet.
-    assert "Selbsteinschätzung wird erstellt, sobald der Dienst wieder erreichbar ist." in body
+    assert "Selbstbewertung wird erstellt, sobald der Dienst wieder erreichbar ist." in body
     assert 'hx-trigger="every 2s"' in body
     report = Report.objects.get()
     services.build_report(report.pk)
     again = client.post(url, {"kind": ReportKind.SELF_ASSESSMENT}, HTTP_HX_REQUEST="true").content.decode()
-    assert "Selbsteinschätzung liegt bereits vor." in again
+    assert "Selbstbewertung liegt bereits vor." in again
 
 
 @pytest.mark.django_db(transaction=True)
@@ -188,7 +188,7 @@ def test_request_in_autocommit_hands_over_and_reports_the_outcome(client, submis
     assert "Nachweisverzeichnis ist fertig." in body
     assert Report.objects.get(kind=ReportKind.EVIDENCE_INDEX).status == ReportStatus.DONE
     body = client.post(url, {"kind": ReportKind.SELF_ASSESSMENT}, HTTP_HX_REQUEST="true").content.decode()
-    assert "Selbsteinschätzung liegt bereits vor." in body
+    assert "Selbstbewertung liegt bereits vor." in body
 
 
 def test_rebuild_from_the_panel(client, done_report, alice):
@@ -236,3 +236,25 @@ def test_panel_query_count_does_not_grow_with_reports(client, submission, alice,
     client.get(url)  # warm the session
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "who,sees_hashes",
+    [("alice", False), ("tina", False), ("rita", True), ("olga", True)],
+)
+def test_checksums_in_the_panel_only_for_the_review_and_the_office(client, in_review, people, who, sees_hashes):
+    """Centre users read the title, the date and the version of a report;
+    the assigned reviewer and the office also read the checksums."""
+    submission = in_review.latest_submission
+    report = services.request_report(people["alice"], submission, ReportKind.SELF_ASSESSMENT)
+    services.build_report(report.pk)
+    report.refresh_from_db()
+    client.force_login(people[who])
+    for name in ("assessment_panel", "assessment_reports"):
+        page = client.get(reverse(f"reports:{name}", args=[in_review.pk])).content.decode()
+        assert "Selbstbewertung herunterladen" in page
+        assert "Fassung 1" in page
+        assert f"Grundlage: Einreichung {submission.number}" in page
+        assert ("SHA-256" in page) == sees_hashes, name
+        assert (report.sha256[:12] in page) == sees_hashes, name
+        assert (submission.sha256[:12] in page) == sees_hashes, name
