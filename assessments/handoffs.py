@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from assessments.calendars import build_ics, visited_sites
 from assessments.models import Assessment, AssessmentEvent, EventAction, PartnerAccess, PartnerInvitation, SiteVisit
+from certification.models import Membership, MembershipRole
 from certification.selectors import leader_emails
 from notifications.models import NotificationKind
 from notifications.services import Attachment, notify
@@ -99,9 +100,10 @@ def site_visit_planned(visit: SiteVisit) -> None:
     )
 
 
-def partner_invited(invitation: PartnerInvitation, token: str) -> None:
+def partner_invited(invitation: PartnerInvitation, token: str, *, resent: bool = False) -> None:
     """The invitation link goes to the invited address; it lives in the
-    message row, so a broker outage delays it but cannot lose it."""
+    message row, so a broker outage delays it but cannot lose it. A resent
+    invitation says that its earlier link no longer works."""
     link = reverse("assessments:invitation", args=[token])
     notify(
         kind=NotificationKind.PARTNER_INVITATION,
@@ -113,8 +115,30 @@ def partner_invited(invitation: PartnerInvitation, token: str) -> None:
             "centre": invitation.assessment.familienzentrum,
             "criteria": invitation.criteria.order_by("area__order", "order"),
             "days": settings.INVITATION_MAX_AGE_DAYS,
+            "resent": resent,
         },
         link=link,
+    )
+
+
+def invitation_revoked(invitation: PartnerInvitation) -> None:
+    """The invited address, and the partner's staff once it accepted, hear
+    that the link (and the access) ended."""
+    recipients = [invitation.email]
+    if invitation.accepted_at is not None and invitation.partner_id is not None:
+        recipients += list(
+            Membership.objects.filter(
+                partner_id=invitation.partner_id, role=MembershipRole.PARTNER, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    if invitation.accepted_by is not None:
+        recipients.append(invitation.accepted_by.email)
+    notify(
+        kind=NotificationKind.INVITATION_REVOKED,
+        recipients=recipients,
+        subject_template=f"{EMAIL}invitation_revoked_subject.txt",
+        body_template=f"{EMAIL}invitation_revoked.txt",
+        context={"invitation": invitation, "centre": invitation.assessment.familienzentrum},
     )
 
 

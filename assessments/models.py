@@ -4,9 +4,12 @@ visit and the append-only event log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -391,6 +394,11 @@ class EventAction(models.TextChoices):
     APPROVE = "approve", _("bestätigt und zertifiziert")
     DECLINE = "decline", _("abgelehnt")
     WITHDRAW = "withdraw", _("zurückgezogen")
+    # Partner invitations: notable actions without a change of state.
+    INVITE = "invite", _("Kooperationspartner eingeladen")
+    INVITATION_RESENT = "invitation_resent", _("Einladung erneut gesendet")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Einladung angenommen")
+    INVITATION_REVOKED = "invitation_revoked", _("Einladung zurückgenommen")
 
 
 class AssessmentEvent(models.Model):
@@ -459,10 +467,20 @@ class SubmissionRevision(models.Model):
         return f"{self.submission_id}: {self.revision_id}"
 
 
+class InvitationState(models.TextChoices):
+    INVITED = "invited", _("eingeladen")
+    ACCEPTED = "accepted", _("angenommen")
+    EXPIRED = "expired", _("abgelaufen")
+    REVOKED = "revoked", _("zurückgenommen")
+
+
 class PartnerInvitation(models.Model):
     """A Leitung's invitation to a partner organisation (or a new partner user
     by e-mail) to contribute evidence to chosen criteria. The link carries a
-    signed token naming this row and its nonce; it expires."""
+    signed token naming this row and its nonce; it expires
+    INVITATION_MAX_AGE_DAYS after `sent_at`. Resending draws a new nonce (so
+    every earlier link stops working) and a new `sent_at`; revoking ends the
+    link and, once accepted, the access it granted."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="invitations")
     partner = models.ForeignKey(
@@ -483,6 +501,11 @@ class PartnerInvitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    sent_at = models.DateTimeField(_("gesendet am"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("zurückgenommen am"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Einladung")
@@ -490,6 +513,24 @@ class PartnerInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.assessment_id}"
+
+    @property
+    def expires_at(self):
+        return self.sent_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @property
+    def was_resent(self) -> bool:
+        return self.sent_at != self.created_at  # first sent when created (invite_partner)
+
+    @property
+    def state(self) -> InvitationState:
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.INVITED
 
 
 class PartnerAccess(models.Model):

@@ -96,12 +96,23 @@ rules.add_perm(
     "assessments.confirm_assessment", (is_second_reviewer | is_office) & did_not_recommend & independent_of_its_traeger
 )
 rules.add_perm("assessments.decline_assessment", (is_assigned_reviewer | is_office) & independent_of_its_traeger)
+# File fingerprints (SHA-256) and the submission checksum are working tools of
+# the review: reviewers and the office see them, centre users and partners see
+# titles, dates and versions instead.
+# Invitations carry partners' addresses: the centre's people and the office
+# see the list; only the Leitung resends or revokes them.
+rules.add_perm("assessments.see_invitations", sees_the_centre | (is_office & is_an_assessment))
+rules.add_perm("assessments.manage_invitations", is_leitung_of)
+rules.add_perm("assessments.see_fingerprints", is_named_reviewer | (is_office & is_an_assessment))
 
 
 @rules.predicate
 def contributes_through(user, access) -> bool:
-    """A partner's staff working through the access its invitation granted."""
-    return access is not None and access.partner_id in roles_for(user).partner_ids
+    """A partner's staff working through the access its invitation granted,
+    until the centre revokes the invitation."""
+    if access is None or access.partner_id not in roles_for(user).partner_ids:
+        return False
+    return access.invitation.revoked_at is None
 
 
 rules.add_perm("assessments.contribute_as_partner", contributes_through)
@@ -150,4 +161,5 @@ def get_partner_access_for_user(user, pk: int) -> PartnerAccess:
         PartnerAccess.objects.select_related("assessment__familienzentrum", "partner"),
         pk=pk,
         partner_id__in=roles_for(user).partner_ids,
+        invitation__revoked_at__isnull=True,  # a revoked invitation ends the access
     )

@@ -29,6 +29,7 @@ class NotificationKind(models.TextChoices):
     # Partners and their evidence.
     PARTNER_INVITATION = "partner_invitation", _("Einladung als Kooperationspartner")
     INVITATION_ACCEPTED = "invitation_accepted", _("Einladung angenommen")
+    INVITATION_REVOKED = "invitation_revoked", _("Einladung zurückgenommen")
     PARTNER_EVIDENCE_UPLOADED = "partner_evidence_uploaded", _("Nachweis von Kooperationspartner hochgeladen")
     EVIDENCE_SHARED = "evidence_shared", _("Nachweis freigegeben")
     EVIDENCE_SHARE_REVOKED = "evidence_share_revoked", _("Freigabe eines Nachweises zurückgenommen")

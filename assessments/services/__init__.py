@@ -47,8 +47,10 @@ from assessments.services.partners import (
     invitation_token,
     invite_partner,
     organisation_name_taken,
+    resend_invitation,
     resolve_invitation,
     revoke_grant,
+    revoke_invitation,
     upload_as_partner,
 )
 from assessments.services.review import (
@@ -99,9 +101,11 @@ __all__ = [
     "request_changes",
     "require_editable",
     "require_reason",
+    "resend_invitation",
     "resolve_invitation",
     "resubmit",
     "revoke_grant",
+    "revoke_invitation",
     "run_transition",
     "save_answer",
     "schedule_site_visit",

@@ -16,7 +16,17 @@ from django.utils.translation import gettext as _
 
 from assessments import handoffs
 from assessments.exceptions import InvitationInvalid, TransitionRefused
-from assessments.models import EDITABLE_STATES, OPEN_STATES, Assessment, EvidenceLink, PartnerAccess, PartnerInvitation
+from assessments.models import (
+    EDITABLE_STATES,
+    OPEN_STATES,
+    Assessment,
+    EventAction,
+    EvidenceLink,
+    InvitationState,
+    PartnerAccess,
+    PartnerInvitation,
+)
+from assessments.services.common import lock_assessment, record_event
 from assessments.services.evidence import lock_editable_assessment, log_link
 from certification.models import (
     Criterion,
@@ -46,13 +56,12 @@ def invitation_token(invitation: PartnerInvitation) -> str:
 
 
 def resolve_invitation(token: str) -> PartnerInvitation:
-    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    """The invitation a link names, or InvitationInvalid saying why not: a
+    damaged link, a withdrawn invitation, a link replaced by a newer one
+    (resending draws a new nonce), or an expired one."""
+    signer = signing.TimestampSigner(salt=INVITATION_SALT)
     try:
-        value = signing.TimestampSigner(salt=INVITATION_SALT).unsign(token, max_age=max_age)
-    except signing.SignatureExpired:
-        raise InvitationInvalid(
-            _("Diese Einladung ist abgelaufen. Bitten Sie das Familienzentrum um eine neue.")
-        ) from None
+        value = signer.unsign(token)
     except signing.BadSignature:
         raise InvitationInvalid(
             _("Dieser Einladungslink ist ungültig. Bitte prüfen Sie, ob er vollständig ist.")
@@ -60,12 +69,41 @@ def resolve_invitation(token: str) -> PartnerInvitation:
     pk, _sep, nonce = value.partition(":")
     invitation = (
         PartnerInvitation.objects.select_related("assessment__familienzentrum", "partner")
-        .filter(pk=pk, nonce=nonce)
+        .filter(pk=pk if pk.isdigit() else None)
         .first()
     )
     if invitation is None:
         raise InvitationInvalid(_("Diese Einladung gibt es nicht mehr."))
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(
+            _(
+                "Das %(centre)s hat diese Einladung zurückgenommen. Der Link gilt nicht mehr; bei Fragen wenden "
+                "Sie sich bitte an das Familienzentrum."
+            )
+            % {"centre": invitation.assessment.familienzentrum.name}
+        )
+    if not secrets.compare_digest(nonce, invitation.nonce):
+        raise InvitationInvalid(
+            _(
+                "Dieser Link gilt nicht mehr: Das Familienzentrum hat Ihnen die Einladung inzwischen neu "
+                "geschickt. Bitte verwenden Sie den Link aus der neuesten E-Mail."
+            )
+        )
+    # An accepted invitation's link keeps leading its partner to the access
+    # (accept_invitation answers it); an unaccepted one ends with its expiry.
+    if invitation.accepted_at is None and (
+        invitation.expires_at <= timezone.now() or _signed_too_long_ago(signer, token)
+    ):
+        raise InvitationInvalid(_("Diese Einladung ist abgelaufen. Bitten Sie das Familienzentrum um eine neue."))
     return invitation
+
+
+def _signed_too_long_ago(signer: signing.TimestampSigner, token: str) -> bool:
+    try:
+        signer.unsign(token, max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS))
+    except signing.SignatureExpired:
+        return True
+    return False
 
 
 def organisation_name_taken(name: str) -> bool:
@@ -86,7 +124,8 @@ def invite_partner(
 ) -> PartnerInvitation:
     """Invite an existing partner organisation (the link only works for a
     person who already is its staff) or a new organisation by name (the
-    accepting person becomes its first staff member)."""
+    accepting person becomes its first staff member). Without an address the
+    chosen organisation's own address is used."""
     assessment = lock_editable_assessment(user, assessment_id)
     criteria = list(Criterion.objects.filter(catalogue_id=assessment.catalogue_id, code__in=criterion_codes))
     if not criteria or len(criteria) != len(set(criterion_codes)):
@@ -115,16 +154,84 @@ def invite_partner(
             raise ValidationError(
                 _("Diese Organisation ist schon registriert: wählen Sie sie in der Liste der Kooperationspartner.")
             )
+    email = (email or "").strip() or (partner.email if partner else "")
+    if not email:
+        raise ValidationError(
+            _("Für %(partner)s ist keine E-Mail-Adresse hinterlegt: bitte geben Sie die Adresse an.")
+            % {"partner": partner}
+        )
     invitation = PartnerInvitation.objects.create(
         assessment=assessment,
         partner=partner,
-        email=email.strip().lower(),
+        email=email.lower(),
         organisation_name="" if partner else organisation_name,
         nonce=secrets.token_hex(16),
         created_by=user,
     )
+    # First sent when created: the same instant, so that a later resend shows.
+    invitation.sent_at = invitation.created_at
+    invitation.save(update_fields=["sent_at"])
     invitation.criteria.set(criteria)
+    _record(invitation, user, EventAction.INVITE, criteria)
     handoffs.partner_invited(invitation, invitation_token(invitation))
+    return invitation
+
+
+def _record(invitation: PartnerInvitation, user, action: str, criteria=None) -> None:
+    """The invitation's step in the assessment's timeline: who, to whom, which criteria."""
+    assessment = invitation.assessment
+    who = str(invitation.partner or invitation.organisation_name)
+    note = f"{who} · {invitation.email}"
+    if criteria:
+        note += " · " + ", ".join(criterion.code for criterion in criteria)
+    record_event(assessment, user, action, assessment.state, assessment.state, note=note)
+
+
+def _lock_invitation_of(user, invitation_id: int) -> PartnerInvitation:
+    """The invitation, locked, with its assessment locked first (the order
+    every service of the cycle locks in), for a person who may manage it."""
+    assessment_id = PartnerInvitation.objects.values_list("assessment_id", flat=True).get(pk=invitation_id)
+    assessment = lock_assessment(assessment_id)
+    if not user.has_perm("assessments.manage_invitations", assessment):
+        raise TransitionRefused(_("Einladungen dieser Selbstbewertung verwaltet nur die Leitung des Familienzentrums."))
+    invitation = PartnerInvitation.objects.select_for_update().select_related("partner").get(pk=invitation_id)
+    invitation.assessment = assessment
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(*, user, invitation_id: int) -> PartnerInvitation:
+    """A new link with a new expiry goes out; the new nonce makes every
+    earlier link of this invitation invalid."""
+    invitation = _lock_invitation_of(user, invitation_id)
+    state = invitation.state
+    if state == InvitationState.REVOKED:
+        raise TransitionRefused(_("Diese Einladung ist zurückgenommen; laden Sie den Partner bitte neu ein."))
+    if state == InvitationState.ACCEPTED:
+        raise TransitionRefused(_("Diese Einladung ist bereits angenommen; ein neuer Link ist nicht nötig."))
+    if not invitation.assessment.is_editable:
+        raise TransitionRefused(_("Die Selbstbewertung nimmt gerade keine Nachweise an."))
+    invitation.nonce = secrets.token_hex(16)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["nonce", "sent_at"])
+    _record(invitation, user, EventAction.INVITATION_RESENT)
+    handoffs.partner_invited(invitation, invitation_token(invitation), resent=True)
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, user, invitation_id: int) -> PartnerInvitation:
+    """The link stops working and, if it was accepted, the partner's access
+    to the assessment ends. Documents it already contributed stay: they are
+    the partner's, granted to the centre, and the partner may withdraw them."""
+    invitation = _lock_invitation_of(user, invitation_id)
+    if invitation.revoked_at is not None:
+        raise TransitionRefused(_("Diese Einladung ist bereits zurückgenommen."))
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = user
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    _record(invitation, user, EventAction.INVITATION_REVOKED)
+    handoffs.invitation_revoked(invitation)
     return invitation
 
 
@@ -135,6 +242,8 @@ def accept_invitation(*, user, invitation_id: int) -> PartnerAccess:
     organisation it already has. For a new organisation (invited by name)
     the organisation is created and the accepting person becomes its staff."""
     invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation_id)
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(_("Das Familienzentrum hat diese Einladung zurückgenommen."))
     existing = PartnerAccess.objects.filter(invitation=invitation).first()
     if existing is not None:
         if existing.partner_id in roles_for(user).partner_ids:
@@ -165,6 +274,7 @@ def accept_invitation(*, user, invitation_id: int) -> PartnerAccess:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _record(invitation, user, EventAction.INVITATION_ACCEPTED)
     handoffs.invitation_accepted(access)
     return access
 
@@ -177,8 +287,10 @@ def upload_as_partner(
     checked_files = check_files(files)
 
     def work(stored):
-        access = PartnerAccess.objects.select_related("assessment").get(pk=access_id)
+        access = PartnerAccess.objects.select_related("assessment", "invitation").get(pk=access_id)
         partner = partner_of(user, access.partner_id)
+        if access.invitation.revoked_at is not None:
+            raise TransitionRefused(_("Das Familienzentrum hat Ihren Zugang zu dieser Selbstbewertung beendet."))
         assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=access.assessment_id)
         if assessment.state not in EDITABLE_STATES:
             raise TransitionRefused(_("Die Selbstbewertung nimmt gerade keine Nachweise an."))

@@ -3,17 +3,18 @@ partner's side (invited criteria, uploads, its library and grants)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from accounts.decorators import post_only
 from assessments import services
 from assessments.evaluation import areas_with_scope
 from assessments.forms import (
@@ -22,14 +23,16 @@ from assessments.forms import (
     InvitationForm,
     PartnerRegistrationForm,
 )
-from assessments.models import PartnerAccess
+from assessments.models import InvitationState, PartnerAccess, PartnerInvitation
 from assessments.rules import get_assessment_for_user, get_partner_access_for_user
-from assessments.selectors import partners_working_with
-from assessments.views.common import form_errors, over_limit, report_errors, upload_refused_returns_to
+from assessments.selectors import invitations_of, partners_working_with
+from assessments.views.common import form_errors, over_limit, upload_refused_returns_to
+from assessments.views.evidence import first_revisions, refused_file_messages, saved_file_messages
 from certification.exceptions import ActionRefused
 from certification.models import Kooperationspartner
 from certification.rules import get_partner_for_user
 from certification.selectors import roles_for
+from certification.templatetags.catalogue_tags import localized
 from evidence import services as library_services
 from evidence.models import Evidence, EvidenceKind
 from evidence.rules import get_document_for_user, get_grant_for_user
@@ -39,20 +42,22 @@ from evidence.selectors import grant_log, library_documents
 @login_required
 def invite(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
-    choices = [
-        (criterion.code, f"{criterion.code} {criterion.title}")
+    groups = [
+        (
+            area,
+            [(c.code, f"{c.code} {localized(c, 'title')}") for c in area.criteria.all()],
+        )
         for area in areas_with_scope(assessment)
-        for criterion in area.criteria.all()
     ]
     form = InvitationForm(
         request.POST or None,
-        criteria_choices=choices,
+        criteria_groups=[(area, choices) for area, choices in groups if choices],
         partners=partners_working_with(assessment.familienzentrum, include_unattached=True),
     )
     if request.method == "POST" and form.is_valid() and not over_limit(request, "invitation"):
         partner = form.cleaned_data["partner"]
         try:
-            services.invite_partner(
+            invitation = services.invite_partner(
                 user=request.user,
                 assessment_id=assessment.pk,
                 criterion_codes=form.cleaned_data["criteria"],
@@ -69,10 +74,59 @@ def invite(request, pk: int):
             messages.success(
                 request,
                 _("Die Einladung an %(email)s ist angelegt; die E-Mail mit dem persönlichen Link folgt in Kürze.")
-                % {"email": form.cleaned_data["email"]},
+                % {"email": invitation.email},
             )
-            return redirect("assessments:detail", assessment.pk)
+            return redirect("assessments:invitations", assessment.pk)
     return render(request, "assessments/invite.html", {"assessment": assessment, "form": form})
+
+
+@login_required
+def invitations(request, pk: int):
+    """Whom the centre invited, with the state of each invitation."""
+    assessment = get_assessment_for_user(request.user, pk, "assessments.see_invitations")
+    context = {
+        "assessment": assessment,
+        "invitations": invitations_of(assessment),
+        "states": InvitationState,
+        "may_manage": request.user.has_perm("assessments.manage_invitations", assessment),
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    return render(request, "assessments/invitations.html", context)
+
+
+def _invitation_action(request, pk: int, invitation_pk: int, service, done: str):
+    assessment = get_assessment_for_user(request.user, pk, "assessments.manage_invitations")
+    invitation = get_object_or_404(PartnerInvitation, pk=invitation_pk, assessment=assessment)
+    if service is services.resend_invitation and over_limit(request, "invitation"):
+        return redirect("assessments:invitations", assessment.pk)
+    try:
+        service(user=request.user, invitation_id=invitation.pk)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, done % {"email": invitation.email})
+    return redirect("assessments:invitations", assessment.pk)
+
+
+def _to_invitations(request, pk: int, **kwargs) -> str:
+    # A GET here is mostly the browser coming back from the login page.
+    return reverse("assessments:invitations", args=[pk])
+
+
+@post_only(_to_invitations)
+@login_required
+def resend_invitation(request, pk: int, invitation_pk: int):
+    done = _(
+        "Die Einladung an %(email)s ist neu gesendet: Der neue Link gilt wieder ab heute, der frühere gilt nicht mehr."
+    )
+    return _invitation_action(request, pk, invitation_pk, services.resend_invitation, done)
+
+
+@post_only(_to_invitations)
+@login_required
+def revoke_invitation(request, pk: int, invitation_pk: int):
+    done = _("Die Einladung an %(email)s ist zurückgenommen; der Link und ein gewährter Zugang gelten nicht mehr.")
+    return _invitation_action(request, pk, invitation_pk, services.revoke_invitation, done)
 
 
 def invitation(request, token: str):
@@ -130,7 +184,7 @@ def _require_partner(user):
 def partner_home(request):
     roles = _require_partner(request.user)
     accesses = (
-        PartnerAccess.objects.filter(partner_id__in=roles.partner_ids)
+        PartnerAccess.objects.filter(partner_id__in=roles.partner_ids, invitation__revoked_at__isnull=True)
         .select_related("assessment__familienzentrum", "partner")
         .prefetch_related("criteria")
         .order_by("-pk")
@@ -165,9 +219,16 @@ def _partner_access_url(request, access_pk: int, criterion_code: str) -> str:
     return reverse("assessments:partner_access", args=[get_partner_access_for_user(request.user, access_pk).pk])
 
 
+def _partner_card_url(request, access_pk: int, criterion_code: str) -> str:
+    # After signing in again the upload URL is reached by GET: the partner's card of that criterion.
+    url = _partner_access_url(request, access_pk, criterion_code)
+    criterion = get_partner_access_for_user(request.user, access_pk).criteria.filter(code=criterion_code).first()
+    return f"{url}#kriterium-{criterion.pk}" if criterion else url
+
+
 @upload_refused_returns_to(_partner_access_url)
 @login_required
-@require_POST
+@post_only(_partner_card_url)
 def partner_upload(request, access_pk: int, criterion_code: str):
     access = get_partner_access_for_user(request.user, access_pk)
     target = reverse("assessments:partner_access", args=[access.pk])
@@ -177,20 +238,21 @@ def partner_upload(request, access_pk: int, criterion_code: str):
     if not form.is_valid():
         form_errors(request, form)
         return redirect(target)
+    files = form.cleaned_data["files"]
     try:
         created = services.upload_as_partner(
             user=request.user,
             access_id=access.pk,
             criterion_code=criterion_code,
-            files=form.cleaned_data["files"],
+            files=files,
             details=form.details(),
         )
     except ValidationError as error:
-        messages.error(request, _("Nichts wurde gespeichert:"))
-        report_errors(request, error)
+        refused_file_messages(request, error, files)
     except ActionRefused as refused:
         messages.error(request, refused.message)
     else:
+        saved_file_messages(request, files, first_revisions(created))
         messages.success(request, _("%(count)d Nachweis(e) gespeichert und freigegeben.") % {"count": len(created)})
     return redirect(target)
 
@@ -208,14 +270,15 @@ def library(request, partner_pk: int):
     form = EvidenceUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
+            files = form.cleaned_data["files"]
             try:
-                library_services.upload_to_library(
-                    user=request.user, partner_id=partner.pk, files=form.cleaned_data["files"], details=form.details()
+                created = library_services.upload_to_library(
+                    user=request.user, partner_id=partner.pk, files=files, details=form.details()
                 )
             except ValidationError as error:
-                messages.error(request, _("Nichts wurde gespeichert:"))
-                report_errors(request, error)
+                refused_file_messages(request, error, files)
             else:
+                saved_file_messages(request, files, first_revisions(created))
                 messages.success(request, _("In Ihre Bibliothek aufgenommen."))
                 return redirect("assessments:library", partner.pk)
         else:
@@ -237,7 +300,7 @@ def library(request, partner_pk: int):
 
 
 @login_required
-@require_POST
+@post_only("assessments:partner_home")
 def grant(request, evidence_pk: int):
     evidence = get_document_for_user(request.user, evidence_pk, "evidence.share_document")
     form = GrantForm(request.POST, centres=services.centres_partner_works_with(evidence.owner_partner_id))
@@ -256,7 +319,7 @@ def grant(request, evidence_pk: int):
 
 
 @login_required
-@require_POST
+@post_only("assessments:partner_home")
 def revoke(request, grant_pk: int):
     grant_row = get_grant_for_user(request.user, grant_pk)
     try:
