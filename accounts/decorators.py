@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
@@ -67,3 +68,39 @@ def require_recent_second_factor(max_age: timedelta | int | None = None, *, back
         return wrapped
 
     return decorator
+
+
+def post_only(landing):
+    """Like Django's require_POST, except that a GET is sent on to a page
+    instead of answered with 405. A GET reaches a POST-only URL mostly after
+    a session ended: the POST went to the login page with ?next= naming this
+    URL, and after signing in the browser GETs it. `landing` is a URL name
+    without arguments (or a path), or a callable
+    `landing(request, *args, **kwargs)` returning a URL; it may raise Http404
+    like the view would. Other methods still get 405."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                return view(request, *args, **kwargs)
+            if request.method in ("GET", "HEAD"):
+                target = landing(request, *args, **kwargs) if callable(landing) else resolve_url(landing)
+                return redirect(target)
+            return HttpResponseNotAllowed(["POST"])
+
+        wrapped.post_only_landing = landing
+        return wrapped
+
+    return decorator
+
+
+def landing_at(name: str, *keep: str):
+    """A `landing` for post_only: the URL named `name`, reversed with those
+    of the view's keyword arguments named in `keep`
+    (post_only(landing_at("assessments:review", "pk")))."""
+
+    def landing(request, *args, **kwargs) -> str:
+        return reverse(name, kwargs={key: kwargs[key] for key in keep})
+
+    return landing

@@ -11,11 +11,7 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "anmelden/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=EmailAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
+        views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),

@@ -29,6 +29,26 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
+# Set on every answer of the login page: scripts that sent a request in the
+# background (autosave, uploads) follow the redirect of an ended session
+# there, and must be able to tell the login page from a saved answer.
+LOGIN_PAGE_HEADER = "X-Login-Page"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with the e-mail form, marking its answers with
+    LOGIN_PAGE_HEADER (see above)."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200:
+            response[LOGIN_PAGE_HEADER] = "1"
+        return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset with two limits on the mails: per address the
     requests come from and per e-mail address entered. The second counts

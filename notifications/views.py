@@ -8,8 +8,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
+from accounts.decorators import post_only
 from notifications import selectors, services
 from notifications.models import is_local_path
 from notifications.rules import get_notification_for_user
@@ -42,7 +43,7 @@ def notification_open(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_only("notifications:list")
 def notification_mark_all_read(request):
     count = services.notifications_mark_all_read(request.user)
     if count:

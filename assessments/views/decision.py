@@ -7,9 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from accounts.decorators import require_recent_second_factor
+from accounts.decorators import landing_at, post_only, require_recent_second_factor
 from assessments import services
 from assessments.evaluation import review_problems
 from assessments.forms import (
@@ -82,7 +81,7 @@ def decision(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("assessments:decision", "pk"))
 @require_recent_second_factor(back_to="assessments:decision")
 def approve(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.read_review")
@@ -102,7 +101,7 @@ def approve(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("assessments:decision", "pk"))
 def send_back(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.read_review")
     form = ReasonForm(request.POST)

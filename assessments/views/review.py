@@ -14,8 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from accounts.decorators import landing_at, post_only
 from assessments import services
 from assessments.calendars import build_ics, visited_sites
 from assessments.evaluation import review_problems
@@ -25,6 +25,7 @@ from assessments.forms import (
     SiteVisitForm,
     VerdictForm,
 )
+from assessments.frozen_display import localized_payload
 from assessments.models import AssessmentState, CriterionVerdict, SiteVisit, Verdict
 from assessments.rules import get_assessment_for_user
 from assessments.selectors import (
@@ -94,7 +95,8 @@ def _review_data(assessment) -> ReviewData | None:
     return ReviewData(
         latest=latest,
         previous=previous,
-        payload=payload,
+        # Compared in German above; shown in the reader's language.
+        payload=localized_payload(payload, assessment.catalogue),
         verdicts=verdicts,
         previous_verdicts=previous_verdicts,
         diffs=diffs,
@@ -223,7 +225,7 @@ def review_area(request, pk: int, area_code: str):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("assessments:review", "pk"))
 def set_verdict(request, pk: int, criterion_code: str):
     assessment = get_assessment_for_user(request.user, pk, "assessments.review_assessment")
     form = VerdictForm(request.POST)
@@ -264,7 +266,7 @@ def set_verdict(request, pk: int, criterion_code: str):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("assessments:review", "pk"))
 def request_changes(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.review_assessment")
     form = NoteForm(request.POST)
@@ -323,7 +325,7 @@ def site_visit(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_only(landing_at("assessments:site_visit", "pk"))
 def site_visit_done(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.review_assessment")
     form = NoteForm(request.POST)

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from assessments import services
 from assessments.models import Assessment, AssessmentState
 from certification.models import Criterion
-from tests.assessments.conftest import answer_all
+from tests.assessments.conftest import answer_all, link_one_document
 from tests.browser.helpers import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,11 +112,18 @@ def test_leitung_answers_meets_a_conflict_and_submits(demo, page, live_server, c
         assert_accessible(colleague)
         # She keeps her version consciously.
         card.get_by_role("button", name="Meine Fassung speichern").click()
-        expect(colleague.get_by_role("status").first).to_contain_text("gespeichert")
+        # The confirmation stands in the card she is looking at.
+        expect(colleague.locator(f"#antwort-{first.pk}-results")).to_contain_text("gespeichert")
     finally:
         other.close()
     answer = assessment.answers.get(criterion=first)
     assert answer.narrative == "Fassung der Kollegin."
+
+    # The evidence of the criteria answered in the browser, linked as if uploaded
+    # earlier: a fulfilled criterion without evidence cannot be submitted.
+    document = assessment.evidence_links.first().evidence
+    for criterion in Criterion.objects.filter(catalogue=assessment.catalogue, area__code__in=["1", "4B"]):
+        link_one_document(assessment, leitung, criterion.code, document)
 
     # Ready to submit: nothing missing, submit once.
     page.goto(live_server.url + reverse("assessments:ready", args=[assessment.pk]))

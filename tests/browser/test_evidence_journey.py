@@ -49,6 +49,13 @@ def prepared(live_server):
         review_period_end=date(2027, 1, 31),
     )
     answer_all(assessment, leitung)
+    # 1.1 and 1.2 get their evidence in the browser (the partner's upload and
+    # the shared agreement): the helper's document is taken off them.
+    document = assessment.evidence_links.first().evidence
+    for code in ("1.1", "1.2"):
+        services.unlink_evidence(
+            user=leitung, assessment_id=assessment.pk, criterion_code=code, evidence_id=document.pk
+        )
     return assessment
 
 
@@ -112,7 +119,9 @@ def test_partner_contributes_and_the_snapshot_names_the_revisions(
     expect(card).to_contain_text("Kursnachweis Elternkurs")
     card_12 = page.locator(f"#kriterium-{criterion_12.pk}")
     shared = Evidence.objects.get(title__startswith="Kooperationsvereinbarung")
-    card_12.get_by_label("Vorhandenes oder freigegebenes Dokument verknüpfen").select_option(value=str(shared.pk))
+    # The documents to choose from arrive when the disclosure is opened.
+    card_12.locator("summary", has_text="Vorhandenes oder freigegebenes Dokument verknüpfen").click()
+    card_12.get_by_label("Dokument für 1.2").select_option(value=str(shared.pk))
     card_12.get_by_role("button", name="Verknüpfen").click()
     expect(page.locator(f"#kriterium-{criterion_12.pk}")).to_contain_text("Kooperationsvereinbarung")
     assert_accessible(page)
