@@ -111,11 +111,17 @@ def answer_all(
     *,
     skip_areas: set[str] = frozenset(),
     skip_criteria: set[str] = frozenset(),
+    evidence: bool = True,
 ) -> None:
     """Answer every in-scope criterion through the service, as the UI would
-    (except the areas and criteria a test wants to answer in the browser)."""
+    (except the areas and criteria a test wants to answer in the browser).
+    A Verbund names its first site, or every site where the criterion is
+    per site. With `evidence`, a criterion answered as fulfilled that expects
+    evidence gets one document (the same for all), as submitting requires."""
     from assessments.evaluation import areas_with_scope
 
+    site_ids = [link.site_id for link in assessment.familienzentrum.site_links.all()]
+    document = None
     for area in areas_with_scope(assessment):
         if area.code in skip_areas:
             continue
@@ -129,11 +135,35 @@ def answer_all(
                 criterion_code=criterion.code,
                 item_statuses={item.code: status for item in criterion.items.all()},
                 narrative=f"So erfüllen wir {criterion.code}.",
-                site_ids=[link.site_id for link in assessment.familienzentrum.site_links.all()][:1]
+                site_ids=(site_ids if criterion.per_site else site_ids[:1])
                 if assessment.familienzentrum.is_verbund
                 else [],
                 expected_version=existing.version if existing else 0,
             )
+            if evidence and status == ItemStatus.FULFILLED and criterion.evidence_required:
+                document = link_one_document(assessment, user, criterion.code, document)
+
+
+def link_one_document(assessment: Assessment, user, criterion_code: str, document=None):
+    """Link `document` to the criterion, uploading a small PDF first when
+    there is none yet; returns the document."""
+    from evidence.models import EvidenceKind
+    from evidence.services import EvidenceDetails
+    from tests.assessments.files import PDF_BYTES, upload
+
+    if document is None:
+        (document,) = services.upload_for_criterion(
+            user=user,
+            assessment_id=assessment.pk,
+            criterion_code=criterion_code,
+            files=[upload("Nachweise.pdf", PDF_BYTES, content_type="application/pdf")],
+            details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=assessment.review_period_start),
+        )
+        return document
+    services.link_evidence(
+        user=user, assessment_id=assessment.pk, criterion_code=criterion_code, evidence_id=document.pk
+    )
+    return document
 
 
 @pytest.fixture

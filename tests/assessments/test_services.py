@@ -99,7 +99,7 @@ def test_evaluation_follows_und_and_oder(draft, alice):
     assert (area_1.answered, area_1.fulfilled, area_1.points) == (2, 1, 2)
     basis_rule = next(result for result in evaluation.rules if result.rule.code == "basis")
     assert not basis_rule.met
-    assert "2 weitere Basiskriterien" in basis_rule.missing[0]
+    assert basis_rule.missing[0] == "es fehlen noch 2 Basiskriterien (erfüllt 0 von mindestens 2)"
 
 
 def test_stale_save_raises_a_conflict_and_keeps_the_saved_answer(draft, alice):

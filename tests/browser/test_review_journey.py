@@ -24,7 +24,7 @@ from assessments import services
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Verdict
 from certification.models import Area, Familienzentrum
 from certification.services import seal_valid_until
-from tests.assessments.conftest import answer_all
+from tests.assessments.conftest import answer_all, link_one_document
 from tests.browser.helpers import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,6 +59,11 @@ def prepared_draft() -> Assessment:
         review_period_end=end,
     )
     answer_all(assessment, leitung, skip_criteria=IN_BROWSER)
+    # The evidence for the two criteria answered in the browser is already
+    # linked: a fulfilled criterion without evidence cannot be submitted.
+    document = assessment.evidence_links.first().evidence
+    for code in sorted(IN_BROWSER):
+        link_one_document(assessment, leitung, code, document)
     return assessment
 
 
@@ -221,7 +226,10 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
     expect(status).to_contain_text(seal.valid_from.strftime("%d.%m.%Y"))
     expect(status).to_contain_text(seal.valid_until.strftime("%d.%m.%Y"))
     expect(status).to_have_attribute("data-seal-state", re.compile(r"^(valid|ending_soon)$"))
-    expect(page.get_by_role("link", name="Re-Zertifizierung starten")).to_be_visible()
+    # The certificate is the main button; the re-certification is years away, so only a quiet link.
+    expect(page.get_by_role("link", name="Urkunde herunterladen (PDF)")).to_be_visible()
+    expect(page.get_by_role("link", name="Re-Zertifizierung starten", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Re-Zertifizierung vorzeitig starten")).to_be_visible()
     assert_accessible(page)
 
     for context in (office_context, reviewer_context, second_context):
