@@ -64,3 +64,21 @@ def criterion_history(assessment: Assessment, criterion_ids) -> dict[int, list[H
 def profile_history(assessment: Assessment) -> list[HistoryRow]:
     entries = history_of(assessment).filter(action=LogAction.PROFILE_CHANGED)
     return [HistoryRow(entry, describe(entry)) for entry in entries]
+
+
+def event_note(event) -> str:
+    """An event's note in the reader's language. Most notes are what a person
+    wrote (a reason, a comment) or language-free (names, dates, codes); the
+    start event stored the kind's label in the language of whoever started,
+    so it is shown from the kind instead of the stored text."""
+    from django.utils import translation
+
+    from assessments.models import AssessmentKind, EventAction
+
+    if event.action == EventAction.START and event.note:
+        for kind in AssessmentKind:
+            with translation.override("de"):
+                german = str(kind.label)
+            if event.note in (german, kind.value, str(kind.label)):
+                return str(kind.label)
+    return event.note

@@ -20,6 +20,7 @@ class CatalogueVersion(models.Model):
     code = models.SlugField(_("Kennung"), max_length=60)
     version = models.CharField(_("Version"), max_length=30)
     title = models.CharField(_("Titel"), max_length=200)
+    title_en = models.CharField(_("Titel (englisch)"), max_length=200, blank=True)
     valid_from = models.DateField(_("gültig ab"))
     is_working_version = models.BooleanField(
         _("Arbeitsfassung"),
@@ -27,6 +28,7 @@ class CatalogueVersion(models.Model):
         help_text=_("Eine vom Projekt formulierte Fassung, nicht der amtliche Katalog."),
     )
     description = models.TextField(_("Beschreibung"), blank=True)
+    description_en = models.TextField(_("Beschreibung (englisch)"), blank=True)
     min_profile_areas = models.PositiveSmallIntegerField(_("mindestens gewählte Profilbereiche"), default=1)
     max_profile_areas = models.PositiveSmallIntegerField(_("höchstens gewählte Profilbereiche"), default=1)
     source_name = models.CharField(_("Quelldatei"), max_length=255)
@@ -63,6 +65,7 @@ class Area(models.Model):
     title = models.CharField(_("Titel"), max_length=200)
     title_en = models.CharField(_("Titel (englisch)"), max_length=200, blank=True)
     description = models.TextField(_("Beschreibung"), blank=True)
+    description_en = models.TextField(_("Beschreibung (englisch)"), blank=True)
     always_required = models.BooleanField(
         _("immer verpflichtend"),
         default=False,
@@ -99,9 +102,16 @@ class Criterion(models.Model):
     title = models.CharField(_("Kurztitel"), max_length=200)
     title_en = models.CharField(_("Kurztitel (englisch)"), max_length=200, blank=True)
     guidance = models.TextField(_("Hinweise"), blank=True)
+    guidance_en = models.TextField(_("Hinweise (englisch)"), blank=True)
     level = models.CharField(_("Stufe"), max_length=10, choices=CriterionLevel.choices)
     points = models.PositiveSmallIntegerField(_("Punkte"))
     typical_evidence = models.TextField(_("typische Nachweise"), blank=True)
+    typical_evidence_en = models.TextField(_("typische Nachweise (englisch)"), blank=True)
+    evidence_required = models.BooleanField(
+        _("Nachweis erforderlich"),
+        default=False,
+        help_text=_("Wer das Kriterium als erfüllt angibt, verknüpft vor dem Einreichen mindestens einen Nachweis."),
+    )
     qualification_min_hours = models.PositiveSmallIntegerField(
         _("Mindestumfang der Qualifikation (Stunden)"), null=True, blank=True
     )
@@ -154,6 +164,7 @@ class ThresholdRule(models.Model):
     catalogue = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="rules")
     code = models.CharField(_("Kennung"), max_length=40)
     title = models.CharField(_("Titel"), max_length=200)
+    title_en = models.CharField(_("Titel (englisch)"), max_length=200, blank=True)
     areas = models.ManyToManyField(Area, related_name="rules", verbose_name=_("Bereiche"))
     applies_to_chosen_profiles_only = models.BooleanField(
         _("nur gewählte Profilbereiche"),

@@ -71,7 +71,9 @@ class CatalogueChecks:
         title = reader.text(fields, "title", "", max_length=max_length(CatalogueVersion, "title"), required=True)
         valid_from = reader.date(fields, "valid_from", "")
         is_working_version = reader.boolean(fields, "is_working_version", "")
+        title_en = reader.text(fields, "title_en", "", max_length=max_length(CatalogueVersion, "title_en")) or ""
         description = reader.text(fields, "description", "")
+        description_en = reader.text(fields, "description_en", "") or ""
         min_profile_areas = reader.integer(fields, "min_profile_areas", "", minimum=0, default=1)
         max_profile_areas = reader.integer(fields, "max_profile_areas", "", minimum=0, default=1)
 
@@ -85,9 +87,11 @@ class CatalogueChecks:
             code=code,
             version=version,
             title=title,
+            title_en=title_en,
             valid_from=valid_from,
             is_working_version=is_working_version,
             description=description,
+            description_en=description_en,
             min_profile_areas=min_profile_areas,
             max_profile_areas=max_profile_areas,
             areas=areas,
@@ -189,6 +193,7 @@ class AreaChecks:
             title=reader.text(fields, "title", path, max_length=max_length(Area, "title"), required=True) or "",
             title_en=reader.text(fields, "title_en", path, max_length=max_length(Area, "title_en")) or "",
             description=reader.text(fields, "description", path) or "",
+            description_en=reader.text(fields, "description_en", path) or "",
             always_required=bool(reader.boolean(fields, "always_required", path)),
             criteria=[],
         )
@@ -233,6 +238,15 @@ class CriterionChecks:
         points = reader.integer(fields, "points", path, minimum=0)
         qualification_min_hours = reader.integer(fields, "qualification_min_hours", path, minimum=1)
         logic = reader.choice(fields, "logic", path, ItemLogic) if "logic" in fields else ""
+        typical_evidence = reader.text(fields, "typical_evidence", path) or ""
+        # Absent, the criterion expects evidence when the file names what
+        # typically proves it: the certifier checks answers against uploaded
+        # documents, and a file that names typical evidence means exactly that.
+        evidence_required = (
+            reader.boolean(fields, "evidence_required", path)
+            if "evidence_required" in fields
+            else bool(typical_evidence)
+        )
         items = self._read_items(fields, path, code)
         if items and len(items) > 1 and "logic" not in fields:
             self.problems.error(
@@ -253,7 +267,10 @@ class CriterionChecks:
             # A single statement needs no combination; "all" states that it must hold.
             logic=logic or ItemLogic.ALL,
             guidance=reader.text(fields, "guidance", path) or "",
-            typical_evidence=reader.text(fields, "typical_evidence", path) or "",
+            guidance_en=reader.text(fields, "guidance_en", path) or "",
+            typical_evidence=typical_evidence,
+            typical_evidence_en=reader.text(fields, "typical_evidence_en", path) or "",
+            evidence_required=bool(evidence_required),
             qualification_min_hours=qualification_min_hours,
             per_site=bool(reader.boolean(fields, "per_site", path)),
             items=items,

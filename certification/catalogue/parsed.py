@@ -29,7 +29,12 @@ class ParsedCriterion:
     points: int
     logic: str
     guidance: str
+    guidance_en: str
     typical_evidence: str
+    typical_evidence_en: str
+    # Whether a criterion claimed as fulfilled needs at least one document
+    # linked before the self-assessment can be submitted.
+    evidence_required: bool
     qualification_min_hours: int | None
     per_site: bool
     items: list[ParsedItem]
@@ -42,6 +47,7 @@ class ParsedArea:
     title: str
     title_en: str
     description: str
+    description_en: str
     always_required: bool
     criteria: list[ParsedCriterion]
 
@@ -56,6 +62,7 @@ class ParsedArea:
 class ParsedRule:
     code: str
     title: str
+    title_en: str
     area_codes: list[str]
     applies_to_chosen_profiles_only: bool
     min_basis: int | None
@@ -68,9 +75,11 @@ class ParsedCatalogue:
     code: str
     version: str
     title: str
+    title_en: str
     valid_from: datetime.date
     is_working_version: bool
     description: str
+    description_en: str
     min_profile_areas: int
     max_profile_areas: int
     areas: list[ParsedArea]

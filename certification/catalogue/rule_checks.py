@@ -92,6 +92,7 @@ class RuleChecks:
             code=code or "",
             title=reader.text(fields, "title", path, max_length=max_length(ThresholdRule, "title"), required=True)
             or "",
+            title_en=reader.text(fields, "title_en", path, max_length=max_length(ThresholdRule, "title_en")) or "",
             area_codes=area_codes or [],
             applies_to_chosen_profiles_only=bool(chosen_only),
             min_basis=minimums["min_basis"],

@@ -19,21 +19,38 @@ class Keys:
 
 CATALOGUE_KEYS = Keys(
     required=("code", "version", "title", "valid_from", "areas", "rules"),
-    optional=("is_working_version", "description", "min_profile_areas", "max_profile_areas"),
+    optional=(
+        "title_en",
+        "is_working_version",
+        "description",
+        "description_en",
+        "min_profile_areas",
+        "max_profile_areas",
+    ),
 )
 AREA_KEYS = Keys(
     required=("code", "kind", "title", "criteria"),
-    optional=("title_en", "description", "always_required"),
+    optional=("title_en", "description", "description_en", "always_required"),
 )
 PROFILE_ONLY_AREA_KEYS = ("always_required",)
 CRITERION_KEYS = Keys(
     required=("code", "title", "level", "points", "items"),
-    optional=("title_en", "guidance", "typical_evidence", "qualification_min_hours", "logic", "per_site"),
+    optional=(
+        "title_en",
+        "guidance",
+        "guidance_en",
+        "typical_evidence",
+        "typical_evidence_en",
+        "evidence_required",
+        "qualification_min_hours",
+        "logic",
+        "per_site",
+    ),
 )
 ITEM_KEYS = Keys(required=("code", "text"), optional=("text_en",))
 RULE_KEYS = Keys(
     required=("code", "title", "areas"),
-    optional=("applies_to_chosen_profiles_only", "min_basis", "min_aufbau", "min_points"),
+    optional=("title_en", "applies_to_chosen_profiles_only", "min_basis", "min_aufbau", "min_points"),
 )
 RULE_MINIMUM_KEYS = ("min_basis", "min_aufbau", "min_points")
 
