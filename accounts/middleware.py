@@ -6,12 +6,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import confirmed_device, two_factor_required
+from accounts.templatetags.csrf_slot import CSRF_TOKEN_SLOT
 
 # Pages a signed-in user reaches before the second factor: the two steps
 # themselves, leaving, the language switch and the health page.
@@ -106,3 +108,25 @@ class IdleTimeoutMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(url)
         return redirect(url)
+
+
+class CsrfTokenSlotMiddleware:
+    """Fills the CSRF slots of reused page fragments (see
+    accounts.templatetags.csrf_slot) with this request's token. Comes after
+    CsrfViewMiddleware, so that the cookie for a token first asked for here
+    is still set on the way out."""
+
+    SLOT = CSRF_TOKEN_SLOT.encode()
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and self.SLOT in response.content
+        ):
+            response.content = response.content.replace(self.SLOT, get_token(request).encode())
+        return response

@@ -7,23 +7,115 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from assessments.models import Answer, Assessment, ItemStatus, Verdict
+from assessments.models import Answer, Assessment, EvidenceLink, ItemStatus, Verdict
 from certification.models import Area, AreaKind, Criterion, CriterionLevel, ItemLogic, Membership, ThresholdRule
-from certification.selectors import catalogue_areas_with_criteria, catalogue_rules
+from certification.selectors import catalogue_structure
+from certification.templatetags.catalogue_tags import localized
+from evidence.models import EvidenceGrant, EvidenceRevision
+
+# A criterion's answer is judged by its item statuses and, in a Verbund, by
+# the sites named as delivering it. `centre_site_ids` is empty for a single
+# site (no site has to be named there) and holds every site of a Verbund;
+# `delivering_site_ids` are the sites the answer names.
+NO_SITES: frozenset[int] = frozenset()
+# ItemStatus.values builds a new list on every access; this runs per item.
+ITEM_STATUSES: frozenset[str] = frozenset(ItemStatus.values)
 
 
-def criterion_is_answered(criterion: Criterion, statuses: dict[str, str]) -> bool:
-    return all(statuses.get(item.code) in ItemStatus.values for item in criterion.items.all())
+def items_answered(criterion: Criterion, statuses: dict[str, str]) -> bool:
+    """Every item has a status."""
+    return all(statuses.get(item.code) in ITEM_STATUSES for item in criterion.items.all())
 
 
-def criterion_is_fulfilled(criterion: Criterion, statuses: dict[str, str]) -> bool:
+def items_fulfilled(criterion: Criterion, statuses: dict[str, str]) -> bool:
+    """The items, combined by the criterion's logic, say "fulfilled": what the
+    centre claims, before the sites are looked at."""
     met = [statuses.get(item.code) == ItemStatus.FULFILLED for item in criterion.items.all()]
     if not met:
         return False
     return any(met) if criterion.logic == ItemLogic.ANY else all(met)
+
+
+def sites_named(criterion: Criterion, delivering_site_ids=NO_SITES, centre_site_ids=NO_SITES) -> bool:
+    """In a Verbund a fulfilled criterion names who delivers it: every site
+    for a per-site criterion, at least one of the Verbund's sites otherwise.
+    A single site names none."""
+    if not centre_site_ids:
+        return True
+    delivering = set(delivering_site_ids) & set(centre_site_ids)
+    if criterion.per_site:
+        return delivering == set(centre_site_ids)
+    return bool(delivering)
+
+
+def criterion_is_answered(
+    criterion: Criterion,
+    statuses: dict[str, str],
+    *,
+    delivering_site_ids=NO_SITES,
+    centre_site_ids=NO_SITES,
+) -> bool:
+    """Every item has a status, and a criterion claimed as fulfilled in a
+    Verbund names its sites (until then the answer is incomplete)."""
+    if not items_answered(criterion, statuses):
+        return False
+    return not items_fulfilled(criterion, statuses) or sites_named(criterion, delivering_site_ids, centre_site_ids)
+
+
+def criterion_is_fulfilled(
+    criterion: Criterion,
+    statuses: dict[str, str],
+    *,
+    delivering_site_ids=NO_SITES,
+    centre_site_ids=NO_SITES,
+) -> bool:
+    """The items say fulfilled and, in a Verbund, the sites are named. Only
+    then does the criterion count for progress, points and thresholds."""
+    return items_fulfilled(criterion, statuses) and sites_named(criterion, delivering_site_ids, centre_site_ids)
+
+
+def centre_site_ids(assessment: Assessment) -> frozenset[int]:
+    """The sites a Verbund's answers must name from; empty for a single site.
+    Reads the centre's site links (prefetched by the assessment selectors)."""
+    centre = assessment.familienzentrum
+    if not centre.is_verbund:
+        return NO_SITES
+    return frozenset(link.site_id for link in centre.site_links.all())
+
+
+def answer_site_ids(answer: Answer | AnswerFacts | None) -> frozenset[int]:
+    if answer is None:
+        return NO_SITES
+    if isinstance(answer, AnswerFacts):
+        return answer.site_ids
+    return frozenset(site.pk for site in answer.delivering_sites.all())
+
+
+def criteria_with_evidence(assessment: Assessment) -> set[int]:
+    """Ids of the criteria with at least one usable document linked: one with
+    a file, and a partner's document only while its grant to the centre
+    stands (as on the checklist). One query."""
+    granted = EvidenceGrant.objects.filter(
+        evidence_id=OuterRef("evidence_id"), familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
+    )
+    has_file = EvidenceRevision.objects.filter(evidence_id=OuterRef("evidence_id"))
+    links = EvidenceLink.objects.filter(assessment=assessment).filter(
+        Exists(has_file), Q(evidence__owner_partner__isnull=True) | Exists(granted)
+    )
+    return set(links.values_list("criterion_id", flat=True))
+
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    """An answer as the counting sees it."""
+
+    item_statuses: dict[str, str]
+    site_ids: frozenset[int]
+    to_confirm: bool = False
 
 
 @dataclass
@@ -64,6 +156,9 @@ class Problem:
     message: str
     criterion_code: str = ""
     area_code: str = ""
+    # What kind of problem: "answer", "confirm", "sites", "evidence" (per
+    # criterion) or "profile", "threshold" (for the whole assessment).
+    kind: str = ""
 
 
 @dataclass
@@ -74,6 +169,8 @@ class Evaluation:
     progress: list[AreaProgress]
     rules: list[RuleResult]
     fulfilled_criterion_ids: set[int]
+    # The Verbund's sites the answers name from (empty for a single site).
+    centre_site_ids: frozenset[int] = NO_SITES
 
     @property
     def rules_met(self) -> bool:
@@ -102,15 +199,40 @@ def scope_area_ids(assessment: Assessment, areas: list[Area]) -> set[int]:
     return {area.pk for area in areas if area.kind != AreaKind.PROFILE or area.always_required or area.pk in chosen}
 
 
-def load_answers(assessment: Assessment) -> dict[int, Answer]:
+def load_answers(assessment: Assessment, criterion_ids=None) -> dict[int, Answer]:
+    """The full answers (all, or those to `criterion_ids`) with their sites."""
     answers = Answer.objects.filter(assessment=assessment).prefetch_related("delivering_sites")
+    if criterion_ids is not None:
+        answers = answers.filter(criterion_id__in=list(criterion_ids))
     return {answer.criterion_id: answer for answer in answers}
 
 
-def evaluate(assessment: Assessment, *, areas: list[Area] | None = None) -> Evaluation:
-    areas = areas if areas is not None else catalogue_areas_with_criteria(assessment.catalogue)
+def load_answer_facts(assessment: Assessment) -> dict[int, AnswerFacts]:
+    """What the counting needs of every answer (statuses, named sites), in
+    two narrow queries and without model instances: what an autosave
+    re-reads to update the progress panel."""
+    site_ids: dict[int, set[int]] = {}
+    if assessment.familienzentrum.is_verbund:
+        through = Answer.delivering_sites.through.objects.filter(answer__assessment=assessment)
+        for answer_id, site_id in through.values_list("answer_id", "einrichtung_id"):
+            site_ids.setdefault(answer_id, set()).add(site_id)
+    rows = Answer.objects.filter(assessment=assessment).values_list("pk", "criterion_id", "item_statuses", "to_confirm")
+    return {
+        criterion_id: AnswerFacts(statuses, frozenset(site_ids.get(pk, ())), to_confirm)
+        for pk, criterion_id, statuses, to_confirm in rows
+    }
+
+
+def evaluate(
+    assessment: Assessment, *, areas: list[Area] | None = None, answers: dict[int, Answer | AnswerFacts] | None = None
+) -> Evaluation:
+    """`answers` (e.g. from load_answer_facts) spares reading full answers
+    where only the counts are shown."""
+    structure = catalogue_structure(assessment.catalogue)
+    areas = areas if areas is not None else structure.areas
     in_scope = scope_area_ids(assessment, areas)
-    answers = load_answers(assessment)
+    answers = answers if answers is not None else load_answers(assessment)
+    site_ids = centre_site_ids(assessment)
     progress: list[AreaProgress] = []
     fulfilled_ids: set[int] = set()
     for area in areas:
@@ -120,16 +242,15 @@ def evaluate(assessment: Assessment, *, areas: list[Area] | None = None) -> Eval
             entry.max_points += criterion.points
             answer = answers.get(criterion.pk)
             statuses = answer.item_statuses if answer else {}
-            if criterion_is_answered(criterion, statuses):
+            sites = {"delivering_site_ids": answer_site_ids(answer), "centre_site_ids": site_ids}
+            if criterion_is_answered(criterion, statuses, **sites):
                 entry.answered += 1
-            if criterion_is_fulfilled(criterion, statuses):
+            if criterion_is_fulfilled(criterion, statuses, **sites):
                 entry.fulfilled += 1
                 entry.points += criterion.points
                 fulfilled_ids.add(criterion.pk)
         progress.append(entry)
-    rule_results = [
-        _evaluate_rule(rule, areas, in_scope, fulfilled_ids) for rule in catalogue_rules(assessment.catalogue)
-    ]
+    rule_results = [_evaluate_rule(rule, areas, in_scope, fulfilled_ids) for rule in structure.rules]
     return Evaluation(
         areas=areas,
         scope_area_ids=in_scope,
@@ -137,6 +258,7 @@ def evaluate(assessment: Assessment, *, areas: list[Area] | None = None) -> Eval
         progress=progress,
         rules=rule_results,
         fulfilled_criterion_ids=fulfilled_ids,
+        centre_site_ids=site_ids,
     )
 
 
@@ -157,27 +279,59 @@ def _evaluate_rule(rule: ThresholdRule, areas: list[Area], in_scope: set[int], f
             else:
                 aufbau += 1
     result = RuleResult(rule=rule, basis=basis, aufbau=aufbau, points=points)
+    # Each entry is a whole phrase with its verb, so that singular and plural
+    # read right ("es fehlt noch 1 Basiskriterium").
     if rule.min_basis is not None and basis < rule.min_basis:
+        missing = rule.min_basis - basis
         result.missing.append(
-            _("%(missing)d weitere Basiskriterien (erfüllt %(have)d von mindestens %(need)d)")
-            % {"missing": rule.min_basis - basis, "have": basis, "need": rule.min_basis}
+            ngettext(
+                "es fehlt noch %(missing)d Basiskriterium (erfüllt %(have)d von mindestens %(need)d)",
+                "es fehlen noch %(missing)d Basiskriterien (erfüllt %(have)d von mindestens %(need)d)",
+                missing,
+            )
+            % {"missing": missing, "have": basis, "need": rule.min_basis}
         )
     if rule.min_aufbau is not None and aufbau < rule.min_aufbau:
+        missing = rule.min_aufbau - aufbau
         result.missing.append(
-            _("%(missing)d weitere Aufbaukriterien (erfüllt %(have)d von mindestens %(need)d)")
-            % {"missing": rule.min_aufbau - aufbau, "have": aufbau, "need": rule.min_aufbau}
+            ngettext(
+                "es fehlt noch %(missing)d Aufbaukriterium (erfüllt %(have)d von mindestens %(need)d)",
+                "es fehlen noch %(missing)d Aufbaukriterien (erfüllt %(have)d von mindestens %(need)d)",
+                missing,
+            )
+            % {"missing": missing, "have": aufbau, "need": rule.min_aufbau}
         )
     if rule.min_points is not None and points < rule.min_points:
+        missing = rule.min_points - points
         result.missing.append(
-            _("%(missing)d weitere Punkte (erreicht %(have)d von mindestens %(need)d)")
-            % {"missing": rule.min_points - points, "have": points, "need": rule.min_points}
+            ngettext(
+                "es fehlt noch %(missing)d Punkt (erreicht %(have)d von mindestens %(need)d)",
+                "es fehlen noch %(missing)d Punkte (erreicht %(have)d von mindestens %(need)d)",
+                missing,
+            )
+            % {"missing": missing, "have": points, "need": rule.min_points}
         )
     return result
 
 
-def readiness_problems(assessment: Assessment, evaluation: Evaluation | None = None) -> list[Problem]:
-    """Everything that keeps a draft from being submitted, in catalogue order."""
+def readiness_problems(
+    assessment: Assessment,
+    evaluation: Evaluation | None = None,
+    *,
+    evidenced_criterion_ids: set[int] | None = None,
+) -> list[Problem]:
+    """Everything that keeps a draft from being submitted, in catalogue order:
+    the profile choice, then per criterion of the scope an incomplete answer,
+    an answer to confirm, the sites a Verbund must name, and missing evidence
+    for a criterion claimed as fulfilled; last the threshold rules.
+
+    Evidence is required, not merely advised: the certifier checks each answer
+    against the documents uploaded with it (DOMAIN: evidence is uploaded with
+    the questionnaire), so a fulfilled criterion without any document would
+    be queried by the reviewer as the very first thing."""
     evaluation = evaluation or evaluate(assessment)
+    if evidenced_criterion_ids is None:
+        evidenced_criterion_ids = criteria_with_evidence(assessment)
     problems: list[Problem] = []
     catalogue = assessment.catalogue
     chosen = [area for area in assessment.profile_areas.all() if not area.always_required]
@@ -185,44 +339,107 @@ def readiness_problems(assessment: Assessment, evaluation: Evaluation | None = N
         problems.append(
             Problem(
                 _("Wählen Sie zwischen %(min)d und %(max)d Profilbereiche (gewählt: %(count)d).")
-                % {"min": catalogue.min_profile_areas, "max": catalogue.max_profile_areas, "count": len(chosen)}
+                % {"min": catalogue.min_profile_areas, "max": catalogue.max_profile_areas, "count": len(chosen)},
+                kind="profile",
             )
         )
-    centre = assessment.familienzentrum
-    site_ids = {link.site_id for link in centre.site_links.all()}
+    site_ids = evaluation.centre_site_ids
+    site_names = {link.site_id: link.site.name for link in assessment.familienzentrum.site_links.all()}
     for area in evaluation.scope_areas:
         for criterion in area.criteria.all():
             answer = evaluation.answers.get(criterion.pk)
             statuses = answer.item_statuses if answer else {}
-            if not criterion_is_answered(criterion, statuses):
-                problems.append(Problem(_("Noch nicht vollständig beantwortet."), criterion.code, area.code))
+
+            def add(message: str, kind: str, criterion=criterion, area=area) -> None:
+                problems.append(Problem(message, criterion.code, area.code, kind=kind))
+
+            if not items_answered(criterion, statuses):
+                add(_("Noch nicht vollständig beantwortet."), "answer")
                 continue
             if answer.to_confirm:
-                problems.append(
-                    Problem(
-                        _("Aus der letzten Zertifizierung übernommen: bitte bestätigen."), criterion.code, area.code
+                add(_("Aus der letzten Zertifizierung übernommen: bitte bestätigen."), "confirm")
+            if not items_fulfilled(criterion, statuses):
+                continue
+            delivering = answer_site_ids(answer) & site_ids
+            if site_ids and not sites_named(criterion, delivering, site_ids):
+                if criterion.per_site:
+                    missing = sorted(site_names[pk] for pk in site_ids - delivering)
+                    add(
+                        _("Muss an jedem Standort erfüllt sein: bitte auch %(sites)s nennen.")
+                        % {"sites": ", ".join(missing)},
+                        "sites",
                     )
-                )
-            if centre.is_verbund and criterion.pk in evaluation.fulfilled_criterion_ids:
-                delivering = {site.pk for site in answer.delivering_sites.all()}
-                if not delivering:
-                    problems.append(
-                        Problem(_("Nennen Sie den Standort, der das Kriterium erfüllt."), criterion.code, area.code)
-                    )
-                elif criterion.per_site and delivering != site_ids:
-                    problems.append(
-                        Problem(
-                            _("Dieses Kriterium muss jeder Standort des Verbunds erfüllen."), criterion.code, area.code
-                        )
-                    )
+                else:
+                    add(_("Bitte den erbringenden Standort nennen."), "sites")
+            if criterion.evidence_required and criterion.pk not in evidenced_criterion_ids:
+                add(_("Als erfüllt angegeben, aber noch kein Nachweis verknüpft."), "evidence")
     for result in evaluation.rules:
         for missing in result.missing:
             problems.append(
                 Problem(
-                    _("Schwelle „%(rule)s“: es fehlen %(missing)s.") % {"rule": result.rule.title, "missing": missing}
+                    _("Schwelle „%(rule)s“: %(missing)s.")
+                    % {"rule": localized(result.rule, "title"), "missing": missing},
+                    kind="threshold",
                 )
             )
     return problems
+
+
+@dataclass
+class CriterionProblems:
+    """A criterion of the readiness list with everything still open for it."""
+
+    criterion: Criterion
+    messages: list[str] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+
+
+@dataclass
+class AreaProblems:
+    area: Area
+    criteria: list[CriterionProblems] = field(default_factory=list)
+
+
+@dataclass
+class Readiness:
+    """The readiness problems as the page shows them: the ones of the whole
+    assessment first, then per area (in catalogue order) each criterion once."""
+
+    general: list[Problem]
+    areas: list[AreaProblems]
+
+    @property
+    def open_criteria(self) -> int:
+        return sum(len(area.criteria) for area in self.areas)
+
+    @property
+    def missing_evidence(self) -> int:
+        return sum(1 for area in self.areas for entry in area.criteria if "evidence" in entry.kinds)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.general and not self.areas
+
+
+def group_readiness(problems: list[Problem], evaluation: Evaluation) -> Readiness:
+    criteria = {criterion.code: criterion for area in evaluation.areas for criterion in area.criteria.all()}
+    by_code: dict[str, CriterionProblems] = {}
+    general: list[Problem] = []
+    for problem in problems:
+        if not problem.criterion_code:
+            general.append(problem)
+            continue
+        entry = by_code.get(problem.criterion_code)
+        if entry is None:
+            entry = by_code[problem.criterion_code] = CriterionProblems(criterion=criteria[problem.criterion_code])
+        entry.messages.append(problem.message)
+        entry.kinds.add(problem.kind)
+    areas = []
+    for area in evaluation.areas:
+        entries = [by_code[criterion.code] for criterion in area.criteria.all() if criterion.code in by_code]
+        if entries:
+            areas.append(AreaProblems(area=area, criteria=entries))
+    return Readiness(general=general, areas=areas)
 
 
 def reviewer_conflict(assessment: Assessment) -> bool:
@@ -253,21 +470,31 @@ def review_problems(assessment: Assessment) -> list[Problem]:
 
 def areas_with_scope(assessment: Assessment) -> list[Area]:
     """The catalogue's areas restricted to those this assessment works on."""
-    areas = catalogue_areas_with_criteria(assessment.catalogue)
+    areas = catalogue_structure(assessment.catalogue).areas
     in_scope = scope_area_ids(assessment, areas)
     return [area for area in areas if area.pk in in_scope]
 
 
 __all__ = [
+    "AreaProblems",
     "AreaProgress",
+    "CriterionProblems",
     "Evaluation",
     "Problem",
+    "Readiness",
     "RuleResult",
+    "answer_site_ids",
     "areas_with_scope",
+    "centre_site_ids",
+    "criteria_with_evidence",
     "criterion_is_answered",
     "criterion_is_fulfilled",
     "evaluate",
+    "group_readiness",
+    "items_answered",
+    "items_fulfilled",
     "readiness_problems",
+    "sites_named",
     "review_problems",
     "reviewer_conflict",
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import AssessmentKind, ItemStatus, Verdict
 from certification.models import Area, AreaKind, CatalogueVersion, Criterion, Kooperationspartner
 from certification.selectors import reviewer_pool
+from certification.templatetags.catalogue_tags import localized
 from evidence.models import EvidenceKind
 
 
@@ -28,7 +29,7 @@ class ProfileAreasField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, area: Area) -> str:
-        return f"{area.code} {area.title}"
+        return f"{area.code} {localized(area, 'title')}"
 
 
 class StartAssessmentForm(forms.Form):
@@ -144,7 +145,12 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceDetailsForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Art des Nachweises"), choices=EvidenceKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Art des Nachweises"),
+        choices=EvidenceKind.choices,
+        # Rendered by hand in the card: Bootstrap's class keeps it within its column.
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     title = forms.CharField(
         label=_("Titel"),
         required=False,
@@ -192,31 +198,95 @@ class RevisionUploadForm(forms.Form):
     file = forms.FileField(label=_("Neue Fassung"))
 
 
+class PartnerSelect(forms.Select):
+    """The partner choice; each option carries the organisation's address
+    (data-email), which the invitation script puts into the e-mail field."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        partner = getattr(value, "instance", None)
+        if partner is not None and partner.email:
+            option["attrs"]["data-email"] = partner.email
+        return option
+
+
 class InvitationForm(forms.Form):
+    """Whom to invite and to which criteria. The criteria come grouped by
+    area; ticking an area's "alle im Bereich" box chooses all of its criteria
+    (with or without the script, which only mirrors the choice in the boxes)."""
+
     partner = forms.ModelChoiceField(
         label=_("Kooperationspartner"),
         queryset=Kooperationspartner.objects.none(),
         required=False,
+        widget=PartnerSelect,
         help_text=_("Oder unten eine neue Organisation nennen."),
     )
     organisation_name = forms.CharField(label=_("neue Organisation"), required=False, max_length=200)
-    email = forms.EmailField(label=_("E-Mail-Adresse der Ansprechperson"))
-    criteria = forms.MultipleChoiceField(label=_("Kriterien"), widget=forms.CheckboxSelectMultiple)
+    email = forms.EmailField(
+        label=_("E-Mail-Adresse der Ansprechperson"),
+        required=False,
+        help_text=_("Bei einem gewählten Kooperationspartner leer lassen, um seine hinterlegte Adresse zu verwenden."),
+    )
+    criteria = forms.MultipleChoiceField(label=_("Kriterien"), required=False, widget=forms.CheckboxSelectMultiple)
+    areas = forms.MultipleChoiceField(label=_("alle im Bereich"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, criteria_choices, partners=None, **kwargs):
+    def __init__(self, *args, criteria_groups, partners=None, **kwargs):
+        """criteria_groups: [(area, [(code, label), ...]), ...] in catalogue order."""
         super().__init__(*args, **kwargs)
-        self.fields["criteria"].choices = criteria_choices
+        self.criteria_groups = criteria_groups
+        self.fields["criteria"].choices = [choice for _area, choices in criteria_groups for choice in choices]
+        self.fields["areas"].choices = [
+            (area.code, f"{area.code} {localized(area, 'title')}") for area, _choices in criteria_groups
+        ]
         # Only the partners that already work with this centre or its Träger;
         # none at all unless the view says which (never the whole database).
         self.fields["partner"].queryset = partners if partners is not None else Kooperationspartner.objects.none()
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("partner") and not (cleaned.get("organisation_name") or "").strip():
+        partner = cleaned.get("partner")
+        if not partner and not (cleaned.get("organisation_name") or "").strip():
             self.add_error(
                 "organisation_name", _("Wählen Sie einen Kooperationspartner oder nennen Sie die Organisation.")
             )
+        if "email" in cleaned and not cleaned["email"]:
+            if not partner:
+                self.add_error("email", _("Geben Sie die E-Mail-Adresse der Ansprechperson an."))
+            elif not partner.email:
+                self.add_error(
+                    "email",
+                    _("Für %(partner)s ist keine Adresse hinterlegt: bitte geben Sie sie an.") % {"partner": partner},
+                )
+            else:
+                cleaned["email"] = partner.email
+        chosen = list(cleaned.get("criteria") or [])
+        whole_areas = set(cleaned.get("areas") or [])
+        for area, choices in self.criteria_groups:
+            if area.code in whole_areas:
+                chosen += [code for code, _label in choices if code not in chosen]
+        cleaned["criteria"] = chosen
+        if not chosen and "criteria" not in self.errors:
+            self.add_error("criteria", _("Wählen Sie mindestens ein Kriterium."))
         return cleaned
+
+    def groups(self):
+        """Per area: the area, whether "alle im Bereich" is ticked, and its criteria
+        as (code, label, checked) in catalogue order, for the template."""
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", lambda key: self.data.get(key) or [])
+            checked = set(getlist(self.add_prefix("criteria")))
+            whole = set(getlist(self.add_prefix("areas")))
+        else:
+            checked, whole = set(self.initial.get("criteria", [])), set()
+        return [
+            {
+                "area": area,
+                "all": area.code in whole or bool(choices) and all(code in checked for code, _label in choices),
+                "criteria": [(code, label, code in checked or area.code in whole) for code, label in choices],
+            }
+            for area, choices in self.criteria_groups
+        ]
 
 
 class PartnerRegistrationForm(forms.Form):

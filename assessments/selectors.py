@@ -4,8 +4,11 @@ of the review screens."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.text import slugify
 
 from assessments.models import (
     OPEN_STATES,
@@ -13,12 +16,14 @@ from assessments.models import (
     AssessmentEvent,
     AssessmentState,
     CriterionVerdict,
+    EventAction,
     EvidenceLink,
     Submission,
     Verdict,
 )
 from certification.models import (
     Area,
+    Criterion,
     Einrichtung,
     Familienzentrum,
     FamilienzentrumSite,
@@ -36,6 +41,7 @@ from certification.selectors import (
     traeger_for_user,
 )
 from evidence.models import Evidence, EvidenceGrant, EvidenceRevision
+from evidence.selectors import documents_available_to
 from evidence.validity import criterion_warnings, evidence_warnings
 
 
@@ -75,12 +81,15 @@ class LinkedEvidence:
     warnings: list[str]
 
 
-def evidence_by_criterion(assessment: Assessment) -> dict[int, list[LinkedEvidence]]:
-    """Every linked document per criterion id with its latest revision and
-    warnings, in a fixed number of queries."""
+def evidence_by_criterion(assessment: Assessment, criterion_ids=None) -> dict[int, list[LinkedEvidence]]:
+    """Every linked document per criterion id (all criteria, or those in
+    `criterion_ids`: one area's page needs only its own) with its latest
+    revision and warnings, in a fixed number of queries."""
+    links = EvidenceLink.objects.filter(assessment=assessment)
+    if criterion_ids is not None:
+        links = links.filter(criterion_id__in=list(criterion_ids))
     links = (
-        EvidenceLink.objects.filter(assessment=assessment)
-        .select_related("evidence__owner_familienzentrum", "evidence__owner_partner")
+        links.select_related("evidence__owner_familienzentrum", "evidence__owner_partner")
         .prefetch_related(
             Prefetch("evidence__revisions", queryset=EvidenceRevision.objects.order_by("-number")),
             "evidence__sites",
@@ -103,6 +112,13 @@ def evidence_by_criterion(assessment: Assessment) -> dict[int, list[LinkedEviden
             LinkedEvidence(link.evidence, revisions[0], evidence_warnings(link.evidence, period))
         )
     return result
+
+
+def linkable_documents(assessment: Assessment, criterion) -> QuerySet[Evidence]:
+    """The documents the centre may link to `criterion` and has not yet:
+    the list the checklist loads only when the user asks for it."""
+    linked = EvidenceLink.objects.filter(assessment=assessment, criterion=criterion).values("evidence_id")
+    return documents_available_to(assessment.familienzentrum).exclude(pk__in=linked).order_by("title", "pk")
 
 
 def warnings_by_criterion(
@@ -170,9 +186,11 @@ def verdicts_by_code(submission: Submission | None) -> dict[str, CriterionVerdic
 
 
 def area_titles(assessment: Assessment, codes) -> dict[str, str]:
-    return dict(
-        Area.objects.filter(catalogue_id=assessment.catalogue_id, code__in=list(codes)).values_list("code", "title")
-    )
+    """Area titles in the reader's language."""
+    from certification.templatetags.catalogue_tags import localized
+
+    areas = Area.objects.filter(catalogue_id=assessment.catalogue_id, code__in=list(codes))
+    return {area.code: localized(area, "title") for area in areas.only("code", "title", "title_en")}
 
 
 @dataclass
@@ -290,6 +308,33 @@ def _first_rows(queryset: QuerySet, limit: int | None) -> tuple[list, int]:
 
 
 @dataclass(frozen=True)
+class RecertificationWindow:
+    """When a seal's re-certification is due. The seal ends on 31 July; the
+    re-certification reviews the year before, 1 January to 31 January of the
+    year the seal ends, and the centre receives its documents in October or
+    November before that year starts (DOMAIN.md). So it is due from 1 October
+    of the year before the review year."""
+
+    opens: date
+    review_start: date
+    review_end: date
+
+    @classmethod
+    def for_seal(cls, seal: Guetesiegel) -> RecertificationWindow:
+        end = seal.valid_until
+        # The last review year that ends (31 January) before the seal does.
+        review_end_year = end.year if end > date(end.year, 1, 31) else end.year - 1
+        return cls(
+            opens=date(review_end_year - 2, 10, 1),
+            review_start=date(review_end_year - 1, 1, 1),
+            review_end=date(review_end_year, 1, 31),
+        )
+
+    def is_open(self, today: date) -> bool:
+        return today >= self.opens
+
+
+@dataclass(frozen=True)
 class CentreCard:
     """A Familienzentrum the user leads, with what its card on the start page shows."""
 
@@ -298,6 +343,10 @@ class CentreCard:
     latest_assessment: Assessment | None
     seal: Guetesiegel | None
     can_recertify: bool
+    # For a seal: when its re-certification is due, and whether that is now
+    # (the start page offers it as the main step only then).
+    recertification: RecertificationWindow | None = None
+    recertification_due: bool = False
 
 
 def _open_and_latest_by_centre(centre_ids: list[int]) -> tuple[dict[int, Assessment], dict[int, Assessment]]:
@@ -333,16 +382,24 @@ def leitung_centre_cards(user) -> list[CentreCard]:
     open_by_centre, latest_by_centre = _open_and_latest_by_centre(centre_ids)
     seals = current_seal_by_centre(centre_ids)
     last_states = last_closed_state_by_centre(centre_ids)
-    return [
-        CentreCard(
-            centre=centre,
-            open_assessment=open_by_centre.get(centre.pk),
-            latest_assessment=latest_by_centre.get(centre.pk),
-            seal=seals.get(centre.pk),
-            can_recertify=centre.pk not in open_by_centre and last_states.get(centre.pk) == AssessmentState.CERTIFIED,
+    today = timezone.localdate()
+    cards = []
+    for centre in centres:
+        seal = seals.get(centre.pk)
+        window = RecertificationWindow.for_seal(seal) if seal is not None else None
+        cards.append(
+            CentreCard(
+                centre=centre,
+                open_assessment=open_by_centre.get(centre.pk),
+                latest_assessment=latest_by_centre.get(centre.pk),
+                seal=seal,
+                can_recertify=centre.pk not in open_by_centre
+                and last_states.get(centre.pk) == AssessmentState.CERTIFIED,
+                recertification=window,
+                recertification_due=window is not None and window.is_open(today),
+            )
         )
-        for centre in centres
-    ]
+    return cards
 
 
 @dataclass(frozen=True)
@@ -457,3 +514,68 @@ def partners_working_with(
     if include_unattached:
         working |= ~Q(pk__in=with_access) & ~Q(pk__in=with_grant)
     return Kooperationspartner.objects.filter(working).order_by("name")
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def invitations_of(assessment: Assessment) -> QuerySet:
+    """Whom the centre invited to this assessment, newest first, with the
+    criteria of each: a fixed number of queries however many there are."""
+    from assessments.models import PartnerInvitation
+
+    return (
+        PartnerInvitation.objects.filter(assessment=assessment)
+        .select_related("partner", "created_by", "accepted_by", "revoked_by")
+        .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.order_by("area__order", "order")))
+        .order_by("-sent_at", "-pk")
+    )
+
+
+# ---------------------------------------------------------------- queries where the centre answers
+
+
+@dataclass(frozen=True)
+class OpenQuery:
+    """A reviewer's query on one criterion of the current round, as the
+    criterion card shows it."""
+
+    verdict: CriterionVerdict
+
+    @property
+    def anchor(self) -> str:
+        # The query's place on the queries page; the same id as
+        # assessments.views.review.anchor_for gives it (a test holds the two together).
+        return f"pruefung-{slugify(self.verdict.criterion.code.replace('.', '-'))}"
+
+
+def open_queries_by_criterion(assessment: Assessment) -> dict[int, OpenQuery]:
+    """While the centre answers queries (changes requested), the queries of the
+    latest submission by criterion id; otherwise none. One query."""
+    if assessment.state != AssessmentState.CHANGES_REQUESTED:
+        return {}
+    latest = Submission.objects.filter(assessment_id=assessment.pk).order_by("-number").values("pk")[:1]
+    verdicts = CriterionVerdict.objects.filter(submission_id=Subquery(latest), verdict=Verdict.QUERIED).select_related(
+        "criterion", "reviewer"
+    )
+    return {verdict.criterion_id: OpenQuery(verdict) for verdict in verdicts}
+
+
+def cover_notes(assessment: Assessment) -> dict[int, AssessmentEvent]:
+    """The note the reviewer sent with each round of queries, by the id of the
+    submission the round queried (the latest one submitted before it was sent)."""
+    events = list(
+        assessment.events.filter(action=EventAction.REQUEST_CHANGES)
+        .exclude(note="")
+        .select_related("actor")
+        .order_by("created_at")
+    )
+    if not events:
+        return {}
+    submissions = list(assessment.submissions.order_by("submitted_at").values_list("pk", "submitted_at"))
+    notes: dict[int, AssessmentEvent] = {}
+    for event in events:
+        earlier = [pk for pk, submitted_at in submissions if submitted_at <= event.created_at]
+        if earlier:
+            notes[earlier[-1]] = event
+    return notes

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from certification.models import (
     Area,
@@ -162,15 +162,64 @@ def catalogue_rules(catalogue: CatalogueVersion, area: Area | None = None) -> li
     return list(rules.order_by("order").prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("order"))))
 
 
+@dataclass(frozen=True)
+class CatalogueStructure:
+    """A loaded catalogue version's areas (with totals, criteria and items)
+    and threshold rules (with their areas): everything an evaluation reads
+    of the catalogue."""
+
+    areas: list[Area]
+    rules: list[ThresholdRule]
+    criteria_by_code: dict[str, Criterion] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, catalogue: CatalogueVersion) -> CatalogueStructure:
+        areas = catalogue_areas_with_criteria(catalogue)
+        by_code = {criterion.code: criterion for area in areas for criterion in area.criteria.all()}
+        return cls(areas=areas, rules=catalogue_rules(catalogue), criteria_by_code=by_code)
+
+
+# A loaded catalogue version never changes (a changed file is a new
+# version), so each process reads its structure once and keeps it. The key
+# also carries the load time and the file's fingerprint: a version deleted
+# and loaded again (a test database reusing a primary key, an operator
+# re-loading a file) is read afresh. A handful of versions are in use at any
+# time; the oldest entry gives way to a new one.
+_STRUCTURES: dict[tuple, CatalogueStructure] = {}
+_STRUCTURES_KEPT = 8
+
+
+def _structure_key(catalogue: CatalogueVersion) -> tuple:
+    return (catalogue.pk, catalogue.loaded_at, catalogue.source_sha256)
+
+
+def catalogue_structure(catalogue: CatalogueVersion) -> CatalogueStructure:
+    """The catalogue's structure, read from the database once per process.
+    Callers must treat the objects as read-only: they are shared between requests."""
+    key = _structure_key(catalogue)
+    structure = _STRUCTURES.get(key)
+    if structure is None:
+        structure = CatalogueStructure.read(catalogue)
+        while len(_STRUCTURES) >= _STRUCTURES_KEPT:
+            _STRUCTURES.pop(next(iter(_STRUCTURES)))
+        _STRUCTURES[key] = structure
+    return structure
+
+
+def forget_catalogue_structures() -> None:
+    """For tests that change a loaded catalogue's rows in place."""
+    _STRUCTURES.clear()
+
+
 def requires_two_factor(user) -> bool:
     """Reviewers (anyone in the pool, active or not) and office staff see data
     of every centre they review or manage: they sign in with a second factor.
     Named by settings.ACCOUNTS_2FA_REQUIRED_CHECK, so accounts stays below us.
-    Runs on every request: at most one small query, none when the roles are known."""
-    roles = getattr(user, "_certification_roles", None)
-    if roles is not None:
-        return roles.is_office or roles.reviewer is not None
-    return user.is_staff or Reviewer.objects.filter(user_id=user.pk).exists()
+    Runs on every request and reads the user's roles, which nearly every
+    page needs next anyway (roles_for keeps them on the user)."""
+    if user.is_staff:
+        return True
+    return roles_for(user).reviewer is not None
 
 
 # -------------------------------------------------------------- the seal
@@ -249,6 +298,20 @@ def history_of(obj, criterion: Criterion | int | None = None) -> QuerySet[LogEnt
     if criterion is not None:
         entries = entries.filter(criterion=criterion)
     return entries.order_by("-created_at", "-pk")
+
+
+def history_sizes(obj, criterion_ids) -> dict[int, tuple[int, int]]:
+    """For each of `criterion_ids` with entries about `obj`: how many, and the
+    newest entry's id (what a card shows before the entries are asked for)."""
+    rows = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, criterion_id__in=list(criterion_ids)
+        )
+        .values("criterion_id")
+        .annotate(count=Count("pk"), newest=Max("pk"))
+        .order_by()
+    )
+    return {row["criterion_id"]: (row["count"], row["newest"]) for row in rows}
 
 
 def history_by_criterion(obj, criterion_ids) -> dict[int, list[LogEntry]]:

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Fills the CSRF slots of reused page fragments on the way out (after CSRF's own).
+    "accounts.middleware.CsrfTokenSlotMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Second factor: OTPMiddleware tells whether the session passed it,
     # TwoFactorMiddleware keeps reviewers and office staff out until it has.
@@ -333,6 +335,28 @@ REPORTS_TEST_BUILD_DELAY = env_int("REPORTS_TEST_BUILD_DELAY", 0, minimum=0)
 if PRODUCTION and REPORTS_TEST_BUILD_DELAY:
     raise ImproperlyConfigured("REPORTS_TEST_BUILD_DELAY is a test hook and must not be set in production.")
 CELERY_BEAT_SCHEDULE["reports.sweep"] = {"task": "reports.sweep", "schedule": float(REPORTS_SWEEP_SECONDS)}
+# The issuing body named on the certificate and the Qualitätsprofil: its name
+# and address lines (comma-separated). The defaults suit the working version;
+# a deployment sets the real certifier.
+CERTIFIER_NAME = env_str("CERTIFIER_NAME", "Zertifizierungsstelle Gütesiegel Familienzentrum NRW")
+CERTIFIER_ADDRESS = env_list("CERTIFIER_ADDRESS", [])
+
+# "default" holds the throttles' counters (per process, see accounts.throttle).
+# "fragments" holds rendered parts of pages that never change for a loaded
+# catalogue version (the checklist cards' headers and upload forms, see
+# templates/assessments/_criterion_card.html), per process and language.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    # Under DEBUG nothing is kept, so that an edited template shows at once.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -59,6 +59,19 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _catalogue_structures_read_afresh():
+    """Each process keeps loaded catalogues' structure and rendered card
+    parts (they never change); tests that edit catalogue rows in place must
+    not meet a kept copy."""
+    from django.core.cache import caches
+
+    from certification.selectors import forget_catalogue_structures
+
+    forget_catalogue_structures()
+    caches["fragments"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles():
     """The throttles (accounts.throttle) count in the local-memory cache,
     which outlives a test: every test starts with none counted."""

@@ -12,6 +12,7 @@ from assessments import handoffs
 from assessments.exceptions import CriterionNotInCatalogue, TransitionRefused
 from assessments.models import Assessment, AssessmentEvent
 from certification.models import Area, AreaKind, CatalogueVersion, Criterion
+from certification.selectors import catalogue_structure
 
 
 def current_catalogue() -> CatalogueVersion | None:
@@ -41,12 +42,9 @@ def require_editable(user, assessment: Assessment) -> None:
 
 
 def criterion_of(assessment: Assessment, code: str) -> Criterion:
-    criterion = (
-        Criterion.objects.filter(catalogue_id=assessment.catalogue_id, code=code)
-        .select_related("area")
-        .prefetch_related("items")
-        .first()
-    )
+    """The criterion with `code` in the assessment's catalogue version, with
+    its area and items (from the process's copy of the catalogue: read-only)."""
+    criterion = catalogue_structure(assessment.catalogue).criteria_by_code.get(code)
     if criterion is None:
         raise CriterionNotInCatalogue(code)
     return criterion

@@ -12,21 +12,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
+from accounts.decorators import post_only
 from assessments import services
-from assessments.evaluation import evaluate, readiness_problems
+from assessments.checklist import build_cards
+from assessments.evaluation import evaluate, group_readiness, load_answer_facts, readiness_problems
 from assessments.forms import (
     AnswerForm,
-    EvidenceUploadForm,
     ProfileForm,
     ReasonForm,
     RecertificationForm,
     StartAssessmentForm,
     default_review_period,
 )
-from assessments.history import criterion_history, profile_history
+from assessments.history import criterion_history as history_rows
+from assessments.history import profile_history
 from assessments.models import AssessmentState
 from assessments.rules import get_assessment_for_user
 from assessments.selectors import (
@@ -35,8 +36,9 @@ from assessments.selectors import (
     timeline,
     warnings_by_criterion,
 )
+from assessments.views.common import criterion_or_404
+from assessments.views.evidence import region_tag
 from certification.rules import get_familienzentrum_for_user
-from evidence.selectors import documents_available_to
 
 
 def _sites_for_answers(assessment):
@@ -112,39 +114,11 @@ def _area_or_404(assessment, evaluation, area_code: str):
 
 
 def _area_context(request, assessment, area_code: str, *, conflicts: dict | None = None):
-    evaluation = evaluate(assessment)
+    # The progress panel counts every answer; the cards read their own in full.
+    evaluation = evaluate(assessment, answers=load_answer_facts(assessment))
     area = _area_or_404(assessment, evaluation, area_code)
-    sites = _sites_for_answers(assessment)
     editable = request.user.has_perm("assessments.edit_assessment", assessment) and assessment.is_editable
-    conflicts = conflicts or {}
-    linked = evidence_by_criterion(assessment)
-    warnings = warnings_by_criterion(assessment, area.criteria.all(), linked)
-    available = list(documents_available_to(assessment.familienzentrum).order_by("title")) if editable else []
-    history = criterion_history(assessment, [criterion.pk for criterion in area.criteria.all()])
-    cards = []
-    for criterion in area.criteria.all():
-        answer = evaluation.answers.get(criterion.pk)
-        conflict = conflicts.get(criterion.code)
-        form = (
-            conflict["form"]
-            if conflict
-            else AnswerForm(criterion=criterion, sites=sites, initial=AnswerForm.initial_for(answer))
-        )
-        entries = linked.get(criterion.pk, [])
-        linked_ids = {entry.evidence.pk for entry in entries}
-        cards.append(
-            {
-                "criterion": criterion,
-                "answer": answer,
-                "form": form,
-                "conflict": conflict,
-                "evidence": entries,
-                "warnings": warnings.get(criterion.pk, []),
-                "upload_form": EvidenceUploadForm(prefix=f"e{criterion.pk}") if editable else None,
-                "linkable": [document for document in available if document.pk not in linked_ids],
-                "history": history.get(criterion.pk, []),
-            }
-        )
+    cards = build_cards(request, assessment, area, evaluation, editable=editable, conflicts=conflicts or {})
     return {
         "assessment": assessment,
         "area": area,
@@ -157,13 +131,43 @@ def _area_context(request, assessment, area_code: str, *, conflicts: dict | None
 
 
 @login_required
+def criterion_history(request, pk: int, criterion_code: str):
+    """One criterion's history: loaded into its card when opened (htmx), or
+    a page of its own without JavaScript."""
+    assessment = get_assessment_for_user(request.user, pk)
+    criterion = criterion_or_404(assessment, criterion_code)
+    context = {
+        "assessment": assessment,
+        "criterion": criterion,
+        "history": history_rows(assessment, [criterion.pk]).get(criterion.pk, []),
+        "card_url": reverse("assessments:area", args=[assessment.pk, criterion.area.code])
+        + f"#kriterium-{criterion.pk}",
+    }
+    template = "assessments/_criterion_history.html" if request.htmx else "assessments/criterion_history.html"
+    return render(request, template, context)
+
+
+@login_required
 def area(request, pk: int, area_code: str):
     assessment = get_assessment_for_user(request.user, pk)
     return render(request, "assessments/area.html", _area_context(request, assessment, area_code))
 
 
+def _answer_landing(request, pk: int, criterion_code: str) -> str:
+    """A GET of the save URL (after signing in again, the login's ?next=
+    names it) lands on the criterion's card, where the browser offers back
+    what it kept."""
+    assessment = get_assessment_for_user(request.user, pk)
+    try:
+        criterion = services.criterion_of(assessment, criterion_code)
+    except services.CriterionNotInCatalogue:
+        return reverse("assessments:detail", args=[assessment.pk])
+    url = reverse("assessments:area", args=[assessment.pk, criterion.area.code])
+    return f"{url}#kriterium-{criterion.pk}"
+
+
 @login_required
-@require_POST
+@post_only(_answer_landing)
 def save_answer(request, pk: int, criterion_code: str):
     assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
     try:
@@ -195,7 +199,9 @@ def save_answer(request, pk: int, criterion_code: str):
         return _conflict_response(request, assessment, criterion, form, conflict)
 
     if request.htmx:
-        evaluation = evaluate(assessment)
+        # The answer just saved is the only change: the panel's counts need
+        # the other answers' statuses, not the answers themselves.
+        evaluation = evaluate(assessment, answers=load_answer_facts(assessment))
         context = {
             "assessment": assessment,
             "criterion": criterion,
@@ -205,8 +211,15 @@ def save_answer(request, pk: int, criterion_code: str):
             "area_progress": evaluation.progress_for(criterion.area),
             "area": criterion.area,
         }
-        return render(request, "assessments/_answer_saved.html", context)
-    messages.success(request, _("Antwort zu %(code)s gespeichert.") % {"code": criterion.code})
+        response = render(request, "assessments/_answer_saved.html", context)
+        # autosave.js forgets the copy it kept in the browser on this header only.
+        response["X-Answer-Saved"] = "1"
+        return response
+    messages.success(
+        request,
+        _("Antwort zu %(code)s gespeichert.") % {"code": criterion.code},
+        extra_tags=region_tag(f"antwort-{criterion.pk}"),
+    )
     url = reverse("assessments:area", args=[assessment.pk, criterion.area.code])
     return redirect(f"{url}#kriterium-{criterion.pk}")
 
@@ -268,12 +281,12 @@ def profile(request, pk: int):
 
 @login_required
 def ready(request, pk: int):
-    """The 'ready to submit' page: what is still missing, each linked to its
-    criterion; and the submit button when nothing is."""
+    """The 'ready to submit' page: what is still missing, grouped by area and
+    each linked to its criterion; and the submit button when nothing is."""
     assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
     if request.method == "POST":
         try:
-            submission = services.submit(user=request.user, assessment_id=assessment.pk)
+            services.submit(user=request.user, assessment_id=assessment.pk)
         except services.TransitionRefused as refused:
             assessment.refresh_from_db()
             if assessment.state != AssessmentState.DRAFT:
@@ -282,18 +295,25 @@ def ready(request, pk: int):
                 return redirect("assessments:detail", assessment.pk)
             messages.error(request, refused.message)
         else:
+            # No checksum here: fingerprints are the reviewers' and the
+            # office's working tool (assessments.see_fingerprints).
             messages.success(
                 request,
-                _("Die Selbstbewertung ist eingereicht. Prüfsumme: %(sha)s") % {"sha": submission.sha256[:16]},
+                _(
+                    "Die Selbstbewertung ist eingereicht. Die Zertifizierungsstelle weist ihr jetzt eine "
+                    "Gutachterin oder einen Gutachter zu; was danach geschieht, steht unten unter „Wie es weitergeht“."
+                ),
             )
             return redirect("assessments:detail", assessment.pk)
     evaluation = evaluate(assessment)
-    problems = readiness_problems(assessment, evaluation) if assessment.state == AssessmentState.DRAFT else []
-    criterion_ids = {criterion.code: criterion.pk for area in evaluation.areas for criterion in area.criteria.all()}
-    for problem in problems:
-        problem.criterion_pk = criterion_ids.get(problem.criterion_code)
+    linked = evidence_by_criterion(assessment)
+    problems = (
+        readiness_problems(assessment, evaluation, evidenced_criterion_ids=set(linked))
+        if assessment.state == AssessmentState.DRAFT
+        else []
+    )
     in_scope = evaluation.scope_criteria
-    warnings_by_pk = warnings_by_criterion(assessment, in_scope, evidence_by_criterion(assessment))
+    warnings_by_pk = warnings_by_criterion(assessment, in_scope, linked)
     warnings = [
         {"criterion": criterion, "messages": warnings_by_pk[criterion.pk]}
         for criterion in in_scope
@@ -301,6 +321,7 @@ def ready(request, pk: int):
     ]
     context = {
         "assessment": assessment,
+        "readiness": group_readiness(problems, evaluation),
         "problems": problems,
         "warnings": warnings,
         "evaluation": evaluation,

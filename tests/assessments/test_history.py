@@ -163,12 +163,29 @@ def test_the_card_shows_who_changed_what(client, alice, draft):
     client.force_login(alice)
     body = client.get(reverse("assessments:area", args=[draft.pk, "1"])).content.decode()
     start = body.index('data-testid="history-1.1"')
-    history = body[start : body.index("</details>", start)]
-    assert "<summary>Verlauf" in history
-    assert "Antwort geändert von Alice Leitung am" in history
-    assert "1.1 erfüllt → nicht erfüllt; Beschreibung geändert" in history
-    assert "Nachweis verknüpft von Alice Leitung" in history and "„plan.pdf“" in history
+    summary = body[start : body.index("</details>", start)]
+    # The card names how many entries there are; they arrive when it is opened.
+    assert '<summary>Verlauf <span class="badge text-bg-light border">3</span></summary>' in summary
+    assert "Antwort geändert von" not in summary
     assert 'data-testid="history-1.2"' not in body
+    url = reverse("assessments:criterion_history", args=[draft.pk, "1.1"])
+    for history in (
+        client.get(url, HTTP_HX_REQUEST="true").content.decode(),  # into the card
+        client.get(url).content.decode(),  # a page of its own without JavaScript
+    ):
+        assert "Antwort geändert von Alice Leitung am" in history
+        assert "1.1 erfüllt → nicht erfüllt; Beschreibung geändert" in history
+        assert "Nachweis verknüpft von Alice Leitung" in history and "„plan.pdf“" in history
+    assert "<html" in client.get(url).content.decode()
+
+
+def test_a_criterion_history_is_shown_only_to_who_may_read_the_assessment(client, alice, bob, draft):
+    save(draft, alice, {"1.1": ItemStatus.FULFILLED}, "Erst so.")
+    url = reverse("assessments:criterion_history", args=[draft.pk, "1.1"])
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
+    client.force_login(alice)
+    assert client.get(reverse("assessments:criterion_history", args=[draft.pk, "9.9"])).status_code == 404
 
 
 def test_the_detail_page_lists_profile_changes(client, alice, draft):

@@ -10,6 +10,8 @@ so the development database and var/ are never touched. Prints one
   report.ratio                         the two divided (goal: <= 1.15)
   report.queries.1x / .3x              queries of one build, catalogue at 1x and 3x criteria
   checklist.queries.1x / .3x           queries of GET assessments:area for the largest area
+  checklist.ratio_to_login             median server time of that page / of the login page (goal: <= 3)
+  autosave.ratio_to_login              median server time of an htmx autosave / of the login page (goal: <= 3)
   report.peak_rss_mb                   peak resident memory of this process
 """
 
@@ -45,8 +47,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median is printed)")
+        parser.add_argument(
+            "--only", choices=["report", "checklist"], help="measure one group only (for a quick look while working)"
+        )
 
-    def handle(self, *args, runs: int, **options):
+    def handle(self, *args, runs: int, only: str | None, **options):
         setup_test_environment()
         test_settings = connection.settings_dict.setdefault("TEST", {})
         if connection.vendor != "sqlite":
@@ -61,7 +66,7 @@ class Command(BaseCommand):
                     "OPTIONS": {"location": folder, "base_url": None},
                 }
                 with override_settings(STORAGES={**_storages(), "default": private, "private": private}):
-                    figures = Bench(runs=max(1, runs), log=self.stderr).run()
+                    figures = Bench(runs=max(1, runs), log=self.stderr, only=only).run()
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             teardown_test_environment()
@@ -76,8 +81,9 @@ def _storages() -> dict:
 
 
 class Bench:
-    def __init__(self, *, runs: int, log):
+    def __init__(self, *, runs: int, log, only: str | None = None):
         self.runs = runs
+        self.only = only
         self.log = log
         self.sequence = 0
 
@@ -89,7 +95,7 @@ class Bench:
 
         parsed = read_catalogue_file(SHIPPED_CATALOGUE)
         setups = {}
-        for scale in (1, 3):
+        for scale in (1,) if self.only else (1, 3):
             catalogue = write_catalogue(scaled(parsed, scale)).catalogue
             setups[scale] = self.submitted_assessment(catalogue)
             leitung, assessment, submission = setups[scale]
@@ -99,14 +105,17 @@ class Bench:
             )
 
         figures: dict[str, str] = {}
-        seconds, plain = self.time_report(setups[1][2])
-        figures["report.seconds_median"] = f"{seconds:.3f}"
-        figures["report.plain_weasyprint_seconds_median"] = f"{plain:.3f}"
-        figures["report.ratio"] = f"{seconds / plain:.3f}"
-        for scale in (1, 3):
-            figures[f"report.queries.{scale}x"] = str(self.report_queries(setups[scale][2]))
-        for scale in (1, 3):
-            figures[f"checklist.queries.{scale}x"] = str(self.checklist_queries(*setups[scale][:2]))
+        if self.only in (None, "report"):
+            seconds, plain = self.time_report(setups[1][2])
+            figures["report.seconds_median"] = f"{seconds:.3f}"
+            figures["report.plain_weasyprint_seconds_median"] = f"{plain:.3f}"
+            figures["report.ratio"] = f"{seconds / plain:.3f}"
+            for scale in setups:
+                figures[f"report.queries.{scale}x"] = str(self.report_queries(setups[scale][2]))
+        if self.only in (None, "checklist"):
+            for scale in setups:
+                figures[f"checklist.queries.{scale}x"] = str(self.checklist_queries(*setups[scale][:2]))
+            figures.update(self.checklist_ratios(*setups[1][:2]))
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
         figures["report.peak_rss_mb"] = f"{peak_kb / (1024 * 1024) if sys.platform == 'darwin' else peak_kb / 1024:.1f}"
         return figures
@@ -277,6 +286,62 @@ class Bench:
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
         return len(queries)
+
+    def checklist_ratios(self, leitung, assessment) -> dict[str, str]:
+        """The checklist page and an autosave against the login page, all
+        three through the full middleware stack, interleaved so that the
+        machine's drift hits them alike; medians of many requests, as ratios."""
+        from assessments.evaluation import areas_with_scope
+
+        largest = max(areas_with_scope(assessment), key=lambda area: len(area.criteria.all()))
+        criterion = largest.criteria.all()[len(largest.criteria.all()) // 2]
+        anonymous = Client()
+        leitung_client = Client()
+        leitung_client.force_login(leitung)
+        login_url = reverse("accounts:login")
+        area_url = reverse("assessments:area", args=[assessment.pk, largest.code])
+        save_url = reverse("assessments:save_answer", args=[assessment.pk, criterion.code])
+        prefix = f"c{criterion.pk}"
+        statuses = {f"{prefix}-item_{item.code}": "fulfilled" for item in criterion.items.all()}
+
+        def autosave(round_number: int) -> None:
+            from assessments.models import Answer
+
+            version = Answer.objects.get(assessment=assessment, criterion=criterion).version
+            data = {
+                **statuses,
+                f"{prefix}-narrative": f"Stand {round_number}: so erfüllen wir es.",
+                f"{prefix}-version": version,
+            }
+            response = leitung_client.post(save_url, data, HTTP_HX_REQUEST="true")
+            if response.status_code != 200:
+                raise RuntimeError(f"autosave answered {response.status_code}: {response.content[:200]!r}")
+
+        def timed(action) -> float:
+            started = time.perf_counter()
+            action()
+            return time.perf_counter() - started
+
+        login_times, page_times, save_times = [], [], []
+        rounds = max(20, self.runs * 8)
+        for round_number in range(rounds + 3):
+            login = timed(lambda: anonymous.get(login_url))
+            page = timed(lambda: leitung_client.get(area_url))
+            save = timed(lambda round_number=round_number: autosave(round_number))
+            if round_number >= 3:  # warm-up: template loading, caches, sessions
+                login_times.append(login)
+                page_times.append(page)
+                save_times.append(save)
+        login_median = statistics.median(login_times)
+        self.note(
+            f"medians over {rounds} rounds: login {login_median * 1000:.1f} ms, "
+            f"checklist ({largest.code}, {len(largest.criteria.all())} criteria) "
+            f"{statistics.median(page_times) * 1000:.1f} ms, autosave {statistics.median(save_times) * 1000:.1f} ms"
+        )
+        return {
+            "checklist.ratio_to_login": f"{statistics.median(page_times) / login_median:.2f}",
+            "autosave.ratio_to_login": f"{statistics.median(save_times) / login_median:.2f}",
+        }
 
 
 def scaled(parsed, scale: int):

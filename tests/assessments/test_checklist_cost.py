@@ -1,0 +1,126 @@
+"""What the checklist page and an autosave cost in queries and work: the
+catalogue read once per process, evidence read for the area shown only."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import conditional_escape
+
+from assessments.services import CriterionNotInCatalogue, criterion_of
+from certification.selectors import catalogue_structure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_criterion_of_answers_from_the_kept_structure_with_area_and_items(draft):
+    catalogue_structure(draft.catalogue)
+    with CaptureQueriesContext(connection) as queries:
+        criterion = criterion_of(draft, "1.2")
+        assert criterion.area.code == "1"
+        assert [item.code for item in criterion.items.all()] == ["1.2", "1.2.1"]
+    assert len(queries) == 0
+    with pytest.raises(CriterionNotInCatalogue):
+        criterion_of(draft, "9.9")
+
+
+def _widget_markup(bound_field) -> list[str]:
+    """What Django's own widget rendering gives, in the card's wrapper."""
+    return [
+        f'<div class="form-check form-check-inline">{choice.tag()} '
+        f'<label class="form-check-label" for="{choice.id_for_label}">'
+        f"{conditional_escape(choice.choice_label)}</label></div>"
+        for choice in bound_field
+    ]
+
+
+@pytest.mark.parametrize("status", ["", "fulfilled", "not_fulfilled", "planned"])
+def test_answer_radios_are_those_django_renders(draft, status):
+    from assessments.forms import AnswerForm
+    from assessments.templatetags.checklist_tags import choice_inputs
+
+    criterion = criterion_of(draft, "1.1")
+    form = AnswerForm(criterion=criterion, initial={"version": 0, "item_1.1": status})
+    bound = form["item_1.1"]
+    assert str(choice_inputs(bound)).split("\n") == _widget_markup(bound)
+    assert str(choice_inputs(bound)).count(" checked") == 1
+
+
+def test_site_checkboxes_are_those_django_renders(draft):
+    from assessments.forms import AnswerForm
+    from assessments.templatetags.checklist_tags import choice_inputs
+
+    class Site:
+        def __init__(self, pk, name):
+            self.pk, self.name = pk, name
+
+    sites = [Site(4, "Kita Nord"), Site(9, "Kita <Süd>")]
+    criterion = criterion_of(draft, "1.1")
+    form = AnswerForm(criterion=criterion, sites=sites, initial={"version": 0, "sites": ["9"]})
+    markup = str(choice_inputs(form["sites"]))
+    assert markup.split("\n") == _widget_markup(form["sites"])
+    assert "Kita &lt;Süd&gt;" in markup and markup.count(" checked") == 1
+
+
+# ---------------------------------------------------------------- the checklist page
+
+
+@pytest.fixture
+def documents(alice, draft):
+    """Two documents of alice's centre: one linked to 1.1, one not."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import services
+    from evidence.models import EvidenceKind
+    from evidence.services import EvidenceDetails
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    linked, unlinked = (
+        services.upload_for_criterion(
+            user=alice,
+            assessment_id=draft.pk,
+            criterion_code=code,
+            files=[SimpleUploadedFile(name, pdf, content_type="application/pdf")],
+            details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 1), title=title),
+        )[0]
+        for code, name, title in [("1.1", "a.pdf", "Wegweiser"), ("1.2", "b.pdf", "Hygieneplan")]
+    )
+    return linked, unlinked
+
+
+def test_the_card_offers_linking_without_listing_the_documents(client, alice, draft, documents):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    page = client.get(reverse("assessments:area", args=[draft.pk, "1"])).content.decode()
+    card_11 = page.split(f'id="kriterium-{criterion_of(draft, "1.1").pk}"')[1].split('id="kriterium-')[0]
+    assert "Vorhandenes oder freigegebenes Dokument verknüpfen" in card_11
+    assert "Wegweiser" in card_11
+    # 1.1 could link the Hygieneplan (on 1.2), but it is not offered until asked for.
+    assert "Hygieneplan" not in card_11
+
+
+def test_the_chooser_lists_what_can_be_linked_with_and_without_javascript(client, alice, bob, draft, documents):
+    from django.urls import reverse
+
+    linked, unlinked = documents
+    url = reverse("assessments:evidence_link", args=[draft.pk, "1.1"])
+    client.force_login(alice)
+    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{unlinked.pk}">Hygieneplan</option>' in partial
+    assert f'value="{linked.pk}"' not in partial  # already linked to 1.1
+    assert "<html" not in partial
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "<html" in page.content.decode() and "Hygieneplan" in page.content.decode()
+    # Choosing there links it and returns to the card.
+    response = client.post(url, {"evidence": unlinked.pk})
+    assert response.status_code == 302 and response["Location"].endswith(f"#kriterium-{criterion_of(draft, '1.1').pk}")
+    assert draft.evidence_links.filter(criterion__code="1.1", evidence=unlinked).exists()
+    # Someone from another centre sees no chooser (404), and nothing was linked.
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
+    assert draft.evidence_links.count() == 3
