@@ -84,33 +84,37 @@ class LinkedEvidence:
 def evidence_by_criterion(assessment: Assessment, criterion_ids=None) -> dict[int, list[LinkedEvidence]]:
     """Every linked document per criterion id (all criteria, or those in
     `criterion_ids`: one area's page needs only its own) with its latest
-    revision and warnings, in a fixed number of queries."""
+    revision and warnings, in a fixed number of queries. A document linked
+    to many criteria (a Konzeption, say) is read and judged once."""
     links = EvidenceLink.objects.filter(assessment=assessment)
     if criterion_ids is not None:
         links = links.filter(criterion_id__in=list(criterion_ids))
-    links = (
-        links.select_related("evidence__owner_familienzentrum", "evidence__owner_partner")
-        .prefetch_related(
-            Prefetch("evidence__revisions", queryset=EvidenceRevision.objects.order_by("-number")),
-            "evidence__sites",
-        )
-        .order_by("evidence__title", "pk")
+    pairs = list(links.order_by("evidence__title", "pk").values_list("criterion_id", "evidence_id"))
+    if not pairs:
+        return {}
+    documents = Evidence.objects.filter(pk__in={evidence_id for _, evidence_id in pairs})
+    documents = documents.select_related("owner_familienzentrum", "owner_partner").prefetch_related(
+        Prefetch("revisions", queryset=EvidenceRevision.objects.order_by("-number")), "sites"
     )
+    documents = {document.pk: document for document in documents}
     # A partner's document counts only while its grant to the centre stands.
-    granted = set(
-        EvidenceGrant.objects.filter(
-            familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
-        ).values_list("evidence_id", flat=True)
-    )
-    period = (assessment.review_period_start, assessment.review_period_end)
-    result: dict[int, list[LinkedEvidence]] = {}
-    for link in links:
-        revisions = list(link.evidence.revisions.all())
-        if not revisions or (link.evidence.owner_partner_id and link.evidence_id not in granted):
-            continue
-        result.setdefault(link.criterion_id, []).append(
-            LinkedEvidence(link.evidence, revisions[0], evidence_warnings(link.evidence, period))
+    granted = set()
+    if any(document.owner_partner_id for document in documents.values()):
+        granted = set(
+            EvidenceGrant.objects.filter(
+                familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
+            ).values_list("evidence_id", flat=True)
         )
+    period = (assessment.review_period_start, assessment.review_period_end)
+    usable: dict[int, LinkedEvidence] = {}
+    for document in documents.values():
+        revisions = list(document.revisions.all())
+        if revisions and (not document.owner_partner_id or document.pk in granted):
+            usable[document.pk] = LinkedEvidence(document, revisions[0], evidence_warnings(document, period))
+    result: dict[int, list[LinkedEvidence]] = {}
+    for criterion_id, evidence_id in pairs:
+        if evidence_id in usable:
+            result.setdefault(criterion_id, []).append(usable[evidence_id])
     return result
 
 
