@@ -32,7 +32,8 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
     criterion_ids = [criterion.pk for criterion in criteria]
     centre = assessment.familienzentrum
     sites = [link.site for link in centre.site_links.all()] if centre.is_verbund else []
-    answers = load_answers(assessment, criterion_ids)
+    # A single site names no delivering sites: nothing to read there.
+    answers = load_answers(assessment, criterion_ids, with_sites=centre.is_verbund)
     linked = evidence_by_criterion(assessment, criterion_ids)
     warnings = warnings_by_criterion(assessment, criteria, linked)
     # Only how many could be linked: the list itself is loaded when asked for.
@@ -63,14 +64,18 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
             "history_newest": history.get(criterion.pk, (0, None))[1],
             "query": queries.get(criterion.pk),
         }
-        keep = not conflict and not ({f"nachweise-{criterion.pk}", f"antwort-{criterion.pk}"} & for_regions)
+        evidence_kept = not conflict and f"nachweise-{criterion.pk}" not in for_regions
+        # The evidence section is kept on its own too: an autosave changes the
+        # answer, and the card is rendered again around a kept evidence section.
+        card["evidence_fingerprint"] = _evidence_fingerprint(page, card) if evidence_kept else ""
+        keep = evidence_kept and f"antwort-{criterion.pk}" not in for_regions
         card["fingerprint"] = _card_fingerprint(page, card) if keep else ""
         cards.append(card)
     return cards
 
 
 def _answer_form(criterion, sites, answer) -> AnswerForm:
-    return AnswerForm(criterion=criterion, sites=sites, initial=AnswerForm.initial_for(answer))
+    return AnswerForm(criterion=criterion, sites=sites, initial=AnswerForm.initial_for(answer, with_sites=bool(sites)))
 
 
 def _regions_with_messages(request) -> set[str]:
@@ -98,13 +103,10 @@ def _page_fingerprint(request, assessment, sites, editable: bool) -> list:
     ]
 
 
-def _card_fingerprint(page: list, card: dict) -> str:
-    answer = card["answer"]
-    query = card["query"]
+def _evidence_fingerprint(page: list, card: dict) -> str:
     parts = [
         page,
         card["criterion"].pk,
-        (answer.pk, answer.version, answer.to_confirm) if answer else None,
         [
             (
                 entry.evidence.pk,
@@ -121,6 +123,18 @@ def _card_fingerprint(page: list, card: dict) -> str:
         ],
         card["warnings"],
         card["linkable_count"],
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _card_fingerprint(page: list, card: dict) -> str:
+    answer = card["answer"]
+    query = card["query"]
+    parts = [
+        page,
+        card["criterion"].pk,
+        (answer.pk, answer.version, answer.to_confirm) if answer else None,
+        card["evidence_fingerprint"],
         (card["history_size"], card["history_newest"]),
         (query.verdict.pk, query.verdict.comment, query.verdict.reply, query.anchor) if query else None,
     ]

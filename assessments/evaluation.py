@@ -199,9 +199,12 @@ def scope_area_ids(assessment: Assessment, areas: list[Area]) -> set[int]:
     return {area.pk for area in areas if area.kind != AreaKind.PROFILE or area.always_required or area.pk in chosen}
 
 
-def load_answers(assessment: Assessment, criterion_ids=None) -> dict[int, Answer]:
-    """The full answers (all, or those to `criterion_ids`) with their sites."""
-    answers = Answer.objects.filter(assessment=assessment).prefetch_related("delivering_sites")
+def load_answers(assessment: Assessment, criterion_ids=None, *, with_sites: bool = True) -> dict[int, Answer]:
+    """The full answers (all, or those to `criterion_ids`) with their sites
+    (`with_sites=False`: without, for a reader that never asks for them)."""
+    answers = Answer.objects.filter(assessment=assessment)
+    if with_sites:
+        answers = answers.prefetch_related("delivering_sites")
     if criterion_ids is not None:
         answers = answers.filter(criterion_id__in=list(criterion_ids))
     return {answer.criterion_id: answer for answer in answers}

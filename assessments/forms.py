@@ -111,13 +111,15 @@ class AnswerForm(forms.Form):
         return [int(pk) for pk in self.cleaned_data.get("sites", [])]
 
     @classmethod
-    def initial_for(cls, answer) -> dict:
+    def initial_for(cls, answer, *, with_sites: bool = True) -> dict:
+        """`with_sites=False` for a single site, which names none."""
         if answer is None:
             return {"version": 0, "narrative": ""}
         initial = {"version": answer.version, "narrative": answer.narrative}
         for code, status in answer.item_statuses.items():
             initial[f"item_{code}"] = status
-        initial["sites"] = [str(site.pk) for site in answer.delivering_sites.all()]
+        if with_sites:
+            initial["sites"] = [str(site.pk) for site in answer.delivering_sites.all()]
         return initial
 
 

@@ -194,7 +194,8 @@ def _lock_invitation_of(user, invitation_id: int) -> PartnerInvitation:
     assessment = lock_assessment(assessment_id)
     if not user.has_perm("assessments.manage_invitations", assessment):
         raise TransitionRefused(_("Einladungen dieser Selbstbewertung verwaltet nur die Leitung des Familienzentrums."))
-    invitation = PartnerInvitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation_id)
+    locked = PartnerInvitation.objects.select_for_update(of=("self",))
+    invitation = locked.select_related("partner").get(pk=invitation_id)
     invitation.assessment = assessment
     return invitation
 

@@ -3,6 +3,8 @@ catalogue read once per process, evidence read for the area shown only."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -124,3 +126,70 @@ def test_the_chooser_lists_what_can_be_linked_with_and_without_javascript(client
     client.force_login(bob)
     assert client.get(url).status_code == 404
     assert draft.evidence_links.count() == 3
+
+
+# ---------------------------------------------------------------- kept cards stay true
+
+
+def _area_page(client, draft) -> str:
+    from django.urls import reverse
+
+    return client.get(reverse("assessments:area", args=[draft.pk, "1"])).content.decode()
+
+
+def test_a_kept_card_shows_every_change_made_since(client, alice, draft, documents):
+    from assessments import services
+
+    linked, unlinked = documents
+    client.force_login(alice)
+
+    def without_tokens(page: str) -> str:  # each response masks the CSRF token anew
+        return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1", page)
+
+    first = _area_page(client, draft)
+    assert without_tokens(_area_page(client, draft)) == without_tokens(first)  # kept, and the same
+    services.save_answer(
+        user=alice,
+        assessment_id=draft.pk,
+        criterion_code="1.1",
+        item_statuses={"1.1": "fulfilled", "1.1.1": "planned"},
+        narrative="Neu beschrieben.",
+        site_ids=[],
+        expected_version=0,
+    )
+    services.link_evidence(user=alice, assessment_id=draft.pk, criterion_code="1.1", evidence_id=unlinked.pk)
+    after = _area_page(client, draft)
+    card_11 = after.split(f'id="kriterium-{criterion_of(draft, "1.1").pk}"')[1].split('id="kriterium-')[0]
+    assert "Neu beschrieben." in card_11
+    assert "Hygieneplan" in card_11  # the document linked since
+    assert 'value="fulfilled" id="id_c' in card_11 and " checked" in card_11
+
+
+def test_kept_forms_carry_the_requesters_csrf_token(alice, draft, documents):
+    from django.test import Client
+    from django.urls import reverse
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    page = strict.get(reverse("assessments:area", args=[draft.pk, "1"]))
+    body = page.content.decode()
+    assert "{csrf-token-slot}" not in body
+    token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    criterion = criterion_of(draft, "1.2")
+    response = strict.post(
+        reverse("assessments:save_answer", args=[draft.pk, "1.2"]),
+        {
+            "csrfmiddlewaretoken": token,
+            f"c{criterion.pk}-item_1.2": "fulfilled",
+            f"c{criterion.pk}-item_1.2.1": "fulfilled",
+            f"c{criterion.pk}-narrative": "Mit dem Token des Formulars.",
+            f"c{criterion.pk}-version": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert draft.answers.get(criterion=criterion).narrative == "Mit dem Token des Formulars."
+    # Another visitor's page (kept cards reused) carries that visitor's own token.
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(alice)
+    other_body = other.get(reverse("assessments:area", args=[draft.pk, "1"])).content.decode()
+    assert "{csrf-token-slot}" not in other_body
