@@ -31,7 +31,7 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
     criteria = list(area.criteria.all())
     criterion_ids = [criterion.pk for criterion in criteria]
     centre = assessment.familienzentrum
-    sites = [link.site for link in centre.site_links.all()] if centre.is_verbund else []
+    sites = sites_for_answers(assessment)
     # A single site names no delivering sites: nothing to read there.
     answers = load_answers(assessment, criterion_ids, with_sites=centre.is_verbund)
     linked = evidence_by_criterion(assessment, criterion_ids)
@@ -72,6 +72,12 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
         card["fingerprint"] = _card_fingerprint(page, card) if keep else ""
         cards.append(card)
     return cards
+
+
+def sites_for_answers(assessment) -> list:
+    """The sites an answer names from: a Verbund's; none for a single site."""
+    centre = assessment.familienzentrum
+    return [link.site for link in centre.site_links.all()] if centre.is_verbund else []
 
 
 def _answer_form(criterion, sites, answer) -> AnswerForm:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import throttle
@@ -47,6 +48,11 @@ def over_limit(request, action: str) -> bool:
 def is_id(value: str) -> bool:
     # str.isdigit() accepts "²"; int() does not.
     return value.isascii() and value.isdigit() and len(value) < 19
+
+
+def card_url(assessment, criterion) -> str:
+    """A criterion's card on its area page."""
+    return reverse("assessments:area", args=[assessment.pk, criterion.area.code]) + f"#kriterium-{criterion.pk}"
 
 
 def criterion_or_404(assessment, code):

@@ -16,7 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.decorators import post_only
 from assessments import services
-from assessments.checklist import build_cards
+from assessments.checklist import build_cards, sites_for_answers
 from assessments.evaluation import evaluate, group_readiness, load_answer_facts, readiness_problems
 from assessments.forms import (
     AnswerForm,
@@ -36,14 +36,9 @@ from assessments.selectors import (
     timeline,
     warnings_by_criterion,
 )
-from assessments.views.common import criterion_or_404
+from assessments.views.common import card_url, criterion_or_404
 from assessments.views.evidence import region_tag
 from certification.rules import get_familienzentrum_for_user
-
-
-def _sites_for_answers(assessment):
-    centre = assessment.familienzentrum
-    return [link.site for link in centre.site_links.all()] if centre.is_verbund else []
 
 
 @login_required
@@ -140,8 +135,7 @@ def criterion_history(request, pk: int, criterion_code: str):
         "assessment": assessment,
         "criterion": criterion,
         "history": history_rows(assessment, [criterion.pk]).get(criterion.pk, []),
-        "card_url": reverse("assessments:area", args=[assessment.pk, criterion.area.code])
-        + f"#kriterium-{criterion.pk}",
+        "card_url": card_url(assessment, criterion),
     }
     template = "assessments/_criterion_history.html" if request.htmx else "assessments/criterion_history.html"
     return render(request, template, context)
@@ -174,7 +168,7 @@ def save_answer(request, pk: int, criterion_code: str):
         criterion = services.criterion_of(assessment, criterion_code)
     except services.CriterionNotInCatalogue:
         return HttpResponseBadRequest(_("Dieses Kriterium gibt es in der Katalogversion der Selbstbewertung nicht."))
-    sites = _sites_for_answers(assessment)
+    sites = sites_for_answers(assessment)
     form = AnswerForm(request.POST, criterion=criterion, sites=sites)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Die Antwort ist unvollständig oder ungültig. Bitte laden Sie die Seite neu."))
@@ -231,7 +225,7 @@ def _conflict_response(request, assessment, criterion, form, conflict):
     current = conflict.current
     data = request.POST.copy()
     data[form.add_prefix("version")] = str(current.version)
-    sites = _sites_for_answers(assessment)
+    sites = sites_for_answers(assessment)
     mine = AnswerForm(data, criterion=criterion, sites=sites)
     mine.is_valid()
     conflict_info = {

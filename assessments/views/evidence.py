@@ -29,6 +29,7 @@ from assessments.selectors import (
 )
 from assessments.snapshots import evidence_entry
 from assessments.views.common import (
+    card_url,
     criterion_or_404,
     is_id,
     over_limit,
@@ -40,10 +41,6 @@ from evidence import files as file_types
 from evidence import services as library_services
 from evidence.models import EvidenceRevision
 from evidence.rules import get_document_for_user
-
-
-def _card_url(assessment, criterion) -> str:
-    return reverse("assessments:area", args=[assessment.pk, criterion.area.code]) + f"#kriterium-{criterion.pk}"
 
 
 def region_tag(region_id: str) -> str:
@@ -161,7 +158,7 @@ def first_revisions(created) -> list[EvidenceRevision]:
 
 def _upload_card_url(request, pk: int, criterion_code: str) -> str:
     assessment = get_assessment_for_user(request.user, pk, "assessments.edit_assessment")
-    return _card_url(assessment, criterion_or_404(assessment, criterion_code))
+    return card_url(assessment, criterion_or_404(assessment, criterion_code))
 
 
 def _criterion_card_url(request, pk: int, criterion_code: str, *args, **kwargs) -> str:
@@ -169,7 +166,7 @@ def _criterion_card_url(request, pk: int, criterion_code: str, *args, **kwargs) 
     overview where the criterion is unknown or not the user's to edit)."""
     assessment = get_assessment_for_user(request.user, pk)
     try:
-        return _card_url(assessment, criterion_or_404(assessment, criterion_code))
+        return card_url(assessment, criterion_or_404(assessment, criterion_code))
     except Http404:
         return reverse("assessments:detail", args=[assessment.pk])
 
@@ -182,11 +179,11 @@ def upload(request, pk: int, criterion_code: str):
     criterion = criterion_or_404(assessment, criterion_code)
     tags = region_tag(evidence_region(criterion))
     if over_limit(request, "upload"):
-        return redirect(_card_url(assessment, criterion))
+        return redirect(card_url(assessment, criterion))
     form = EvidenceUploadForm(request.POST, request.FILES, prefix=f"e{criterion.pk}")
     if not form.is_valid():
         form_errors(request, form, tags=tags)
-        return redirect(_card_url(assessment, criterion))
+        return redirect(card_url(assessment, criterion))
     site_ids = [int(pk) for pk in request.POST.getlist(form.add_prefix("sites")) if is_id(pk)]
     files = form.cleaned_data["files"]
     try:
@@ -203,7 +200,7 @@ def upload(request, pk: int, criterion_code: str):
         messages.error(request, refused.message, extra_tags=tags)
     else:
         saved_file_messages(request, files, first_revisions(created), tags=tags)
-    return redirect(_card_url(assessment, criterion))
+    return redirect(card_url(assessment, criterion))
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -285,7 +282,7 @@ def unlink(request, pk: int, criterion_code: str, evidence_pk: int):
             )
         else:
             messages.info(request, _("Dieser Nachweis war mit dem Kriterium nicht verknüpft."), extra_tags=tags)
-    return redirect(_card_url(assessment, criterion))
+    return redirect(card_url(assessment, criterion))
 
 
 @login_required
@@ -300,7 +297,7 @@ def link(request, pk: int, criterion_code: str):
             "assessment": assessment,
             "criterion": criterion,
             "documents": linkable_documents(assessment, criterion),
-            "card_url": _card_url(assessment, criterion),
+            "card_url": card_url(assessment, criterion),
         }
         template = "assessments/_link_chooser.html" if request.htmx else "assessments/link_evidence.html"
         return render(request, template, context)
@@ -308,7 +305,7 @@ def link(request, pk: int, criterion_code: str):
     evidence_id = request.POST.get("evidence", "")
     if not is_id(evidence_id):
         messages.error(request, _("Bitte wählen Sie ein Dokument."), extra_tags=tags)
-        return redirect(_card_url(assessment, criterion))
+        return redirect(card_url(assessment, criterion))
     try:
         services.link_evidence(
             user=request.user, assessment_id=assessment.pk, criterion_code=criterion.code, evidence_id=int(evidence_id)
@@ -321,7 +318,7 @@ def link(request, pk: int, criterion_code: str):
         messages.success(
             request, _("Das Dokument ist mit %(code)s verknüpft.") % {"code": criterion.code}, extra_tags=tags
         )
-    return redirect(_card_url(assessment, criterion))
+    return redirect(card_url(assessment, criterion))
 
 
 @login_required
