@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 from tests.conftest import IN_CI
 
@@ -87,6 +90,46 @@ class WatchedBrowser:
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
+
+
+class RequestsInFlight:
+    """How many requests the live server is still answering. Closing a
+    browser context drops its connections, but the server thread goes on
+    with the view (an eager report build takes seconds); the next test must
+    not start writing to the database while it does. Only the server's
+    threads count: a test's own Client runs in the main thread."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self._lock:
+                self._count += 1
+
+    def finished(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self._lock:
+                self._count -= 1
+
+    def wait_until_idle(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self._count > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+_in_flight = RequestsInFlight()
+request_started.connect(_in_flight.started, weak=False)
+request_finished.connect(_in_flight.finished, weak=False)
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_after_test():
+    """Set up before the browser fixtures, so torn down after them: every
+    context is closed by then; wait for what the server still answers."""
+    yield
+    _in_flight.wait_until_idle()
 
 
 @pytest.fixture(autouse=True)
