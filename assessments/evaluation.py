@@ -5,9 +5,11 @@ depend on the size of the catalogue."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -171,6 +173,9 @@ class Evaluation:
     fulfilled_criterion_ids: set[int]
     # The Verbund's sites the answers name from (empty for a single site).
     centre_site_ids: frozenset[int] = NO_SITES
+    # Set by evaluate_counts(): what the counts were made from (the progress
+    # panel is kept under it).
+    fingerprint: str = ""
 
     @property
     def rules_met(self) -> bool:
@@ -263,6 +268,54 @@ def evaluate(
         fulfilled_criterion_ids=fulfilled_ids,
         centre_site_ids=site_ids,
     )
+
+
+# An autosave of a narrative (the most frequent change) moves no count, nor
+# does a page shown again: each process keeps the latest evaluations under
+# the fingerprint of what they were made from, the oldest giving way.
+_COUNTED: dict[str, Evaluation] = {}
+_COUNTED_KEPT = 256
+
+
+def counts_fingerprint(assessment: Assessment, facts: dict[int, AnswerFacts]) -> str:
+    """Everything evaluate() reads besides the answers' facts: the catalogue
+    version as loaded, the chosen profiles, the Verbund's sites, and the
+    language the rules' messages are phrased in."""
+    catalogue = assessment.catalogue
+    parts = [
+        "counts-1",
+        assessment.pk,
+        (catalogue.pk, str(catalogue.loaded_at), catalogue.source_sha256),
+        sorted(area.pk for area in assessment.profile_areas.all()),
+        sorted(centre_site_ids(assessment)),
+        translation.get_language(),
+        sorted(
+            (criterion_id, sorted(fact.item_statuses.items()), sorted(fact.site_ids), fact.to_confirm)
+            for criterion_id, fact in facts.items()
+        ),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def evaluate_counts(assessment: Assessment, facts: dict[int, AnswerFacts] | None = None) -> Evaluation:
+    """evaluate() over the answers' facts (what the progress panel and the
+    checklist need), made once per distinct input in each process. The
+    result is shared: callers treat it as read-only."""
+    facts = facts if facts is not None else load_answer_facts(assessment)
+    key = counts_fingerprint(assessment, facts)
+    evaluation = _COUNTED.get(key)
+    if evaluation is None:
+        evaluation = evaluate(assessment, answers=facts)
+        evaluation.fingerprint = key
+        while len(_COUNTED) >= _COUNTED_KEPT:
+            _COUNTED.pop(next(iter(_COUNTED)), None)
+        _COUNTED[key] = evaluation
+    return evaluation
+
+
+def forget_counted_evaluations() -> None:
+    """For tests that change a loaded catalogue's rows in place."""
+    _COUNTED.clear()
 
 
 def _evaluate_rule(rule: ThresholdRule, areas: list[Area], in_scope: set[int], fulfilled_ids: set[int]) -> RuleResult:

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, PartnerAccess, SubmissionRevision
-from assessments.selectors import assessments_for_user
+from assessments.selectors import assessment_with_centre, assessments_for_user
 from certification.rules import is_office, is_tied_to_traeger, leads_a_site_of, leads_centre, works_for_traeger_of
 from certification.selectors import roles_for
 from evidence.models import EvidenceRevision
@@ -143,7 +143,11 @@ rules.add_perm("assessments.download_revision", reads_the_document | reads_throu
 def get_assessment_for_user(user, pk: int, perm: str = "assessments.read_assessment") -> Assessment:
     """The one helper for assessments: 404 for what the user may not see at
     all; 403 for a visible assessment when `perm` belongs to another role."""
-    assessment = get_object_or_404(assessments_for_user(user), pk=pk)
+    # Read by its key and judged by the rule book: the same people as
+    # assessments_for_user() lists, without that list's joins.
+    assessment = assessment_with_centre(pk)
+    if assessment is None or not user.has_perm("assessments.read_assessment", assessment):
+        raise Http404
     if perm != "assessments.read_assessment" and not user.has_perm(perm, assessment):
         raise PermissionDenied
     return assessment

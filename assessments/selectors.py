@@ -45,12 +45,24 @@ from evidence.selectors import documents_available_to
 from evidence.validity import criterion_warnings, evidence_warnings
 
 
-def assessments_for_user(user) -> QuerySet[Assessment]:
-    roles = roles_for(user)
-    queryset = Assessment.objects.select_related("familienzentrum__traeger", "catalogue").prefetch_related(
+def _with_centre(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """What every assessment page reads: the centre with its sites, the
+    catalogue and the chosen profiles."""
+    return queryset.select_related("familienzentrum__traeger", "catalogue").prefetch_related(
         Prefetch("familienzentrum__site_links", queryset=FamilienzentrumSite.objects.select_related("site")),
         "profile_areas",
     )
+
+
+def assessment_with_centre(pk: int) -> Assessment | None:
+    """One assessment by its key, whoever asks: the caller decides who may
+    see it (assessments.rules.get_assessment_for_user)."""
+    return _with_centre(Assessment.objects.filter(pk=pk)).first()
+
+
+def assessments_for_user(user) -> QuerySet[Assessment]:
+    roles = roles_for(user)
+    queryset = _with_centre(Assessment.objects.all())
     if roles.is_office:
         return queryset
     if not user.is_authenticated:

@@ -61,13 +61,15 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
 @pytest.fixture(autouse=True)
 def _catalogue_structures_read_afresh():
     """Each process keeps loaded catalogues' structure and rendered card
-    parts (they never change); tests that edit catalogue rows in place must
-    not meet a kept copy."""
+    parts and counted evaluations (they never change); tests that edit
+    catalogue rows in place must not meet a kept copy."""
     from django.core.cache import caches
 
+    from assessments.evaluation import forget_counted_evaluations
     from certification.selectors import forget_catalogue_structures
 
     forget_catalogue_structures()
+    forget_counted_evaluations()
     caches["fragments"].clear()
 
 

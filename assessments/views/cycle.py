@@ -17,7 +17,7 @@ from django_htmx.http import reswap, retarget
 from accounts.decorators import post_only
 from assessments import services
 from assessments.checklist import build_cards, sites_for_answers
-from assessments.evaluation import evaluate, group_readiness, load_answer_facts, readiness_problems
+from assessments.evaluation import evaluate, evaluate_counts, group_readiness, readiness_problems
 from assessments.forms import (
     AnswerForm,
     ProfileForm,
@@ -110,7 +110,7 @@ def _area_or_404(assessment, evaluation, area_code: str):
 
 def _area_context(request, assessment, area_code: str, *, conflicts: dict | None = None):
     # The progress panel counts every answer; the cards read their own in full.
-    evaluation = evaluate(assessment, answers=load_answer_facts(assessment))
+    evaluation = evaluate_counts(assessment)
     area = _area_or_404(assessment, evaluation, area_code)
     editable = request.user.has_perm("assessments.edit_assessment", assessment) and assessment.is_editable
     cards = build_cards(request, assessment, area, evaluation, editable=editable, conflicts=conflicts or {})
@@ -195,7 +195,7 @@ def save_answer(request, pk: int, criterion_code: str):
     if request.htmx:
         # The answer just saved is the only change: the panel's counts need
         # the other answers' statuses, not the answers themselves.
-        evaluation = evaluate(assessment, answers=load_answer_facts(assessment))
+        evaluation = evaluate_counts(assessment)
         context = {
             "assessment": assessment,
             "criterion": criterion,

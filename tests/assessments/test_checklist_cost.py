@@ -193,3 +193,93 @@ def test_kept_forms_carry_the_requesters_csrf_token(alice, draft, documents):
     other.force_login(alice)
     other_body = other.get(reverse("assessments:area", args=[draft.pk, "1"])).content.decode()
     assert "{csrf-token-slot}" not in other_body
+
+
+# ---------------------------------------------------------------- counted once per distinct input
+
+
+def _save_11(alice, draft, statuses: dict, narrative: str, version: int):
+    from assessments import services
+
+    return services.save_answer(
+        user=alice,
+        assessment_id=draft.pk,
+        criterion_code="1.1",
+        item_statuses=statuses,
+        narrative=narrative,
+        site_ids=[],
+        expected_version=version,
+    )
+
+
+def _counts(evaluation) -> list[tuple]:
+    return [(entry.area.code, entry.answered, entry.fulfilled, entry.points) for entry in evaluation.progress]
+
+
+def test_counts_are_made_once_per_distinct_input_and_equal_a_fresh_evaluation(alice, draft):
+    from django.utils import translation
+
+    from assessments.evaluation import evaluate, evaluate_counts
+
+    empty = evaluate_counts(draft)
+    assert evaluate_counts(draft) is empty  # nothing changed: the kept one
+    _save_11(alice, draft, {"1.1": "fulfilled", "1.1.1": "fulfilled"}, "Erste Fassung.", 0)
+    answered = evaluate_counts(draft)
+    assert answered is not empty
+    assert _counts(answered) == _counts(evaluate(draft)) != _counts(empty)
+    # Another narrative, the same statuses: nothing to count again.
+    _save_11(alice, draft, {"1.1": "fulfilled", "1.1.1": "fulfilled"}, "Zweite Fassung.", 1)
+    assert evaluate_counts(draft) is answered
+    # A status set back counts anew, and the result is a fresh evaluation's.
+    _save_11(alice, draft, {"1.1": "fulfilled", "1.1.1": "planned"}, "Zweite Fassung.", 2)
+    planned = evaluate_counts(draft)
+    assert planned is not answered and _counts(planned) == _counts(evaluate(draft))
+    # The rules' messages are phrased in the reader's language.
+    with translation.override("en"):
+        english = evaluate_counts(draft)
+    assert english is not planned
+    assert _counts(english) == _counts(planned)
+
+
+def _panel_line(page: str, area_code: str) -> str:
+    return page.split(f'data-area-progress="{area_code}">')[1].split("</small>")[0].strip()
+
+
+def test_the_kept_progress_panel_follows_every_count(client, alice, draft):
+    from django.urls import reverse
+
+    from assessments.evaluation import evaluate
+
+    client.force_login(alice)
+    criterion = criterion_of(draft, "1.1")
+    prefix = f"c{criterion.pk}"
+
+    def autosave(status_11: str, narrative: str, version: int) -> str:
+        response = client.post(
+            reverse("assessments:save_answer", args=[draft.pk, "1.1"]),
+            {
+                f"{prefix}-item_1.1": "fulfilled",
+                f"{prefix}-item_1.1.1": status_11,
+                f"{prefix}-narrative": narrative,
+                f"{prefix}-version": version,
+            },
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def expected() -> str:
+        entry = evaluate(draft).progress_for(criterion.area)
+        return f"{entry.answered} von {entry.total} beantwortet · {entry.fulfilled} erfüllt"
+
+    assert _panel_line(_area_page(client, draft), "1").startswith(expected())
+    saved = autosave("fulfilled", "Erste Fassung.", 0)
+    assert _panel_line(saved, "1").startswith(expected())
+    assert "1 von" in _panel_line(saved, "1")
+    assert _panel_line(_area_page(client, draft), "1") == _panel_line(saved, "1")
+    # The narrative alone: the same panel; a status set back: the panel moves.
+    assert _panel_line(autosave("fulfilled", "Zweite Fassung.", 1), "1") == _panel_line(saved, "1")
+    moved = autosave("not_fulfilled", "Zweite Fassung.", 2)
+    assert _panel_line(moved, "1").startswith(expected())
+    assert _panel_line(moved, "1") != _panel_line(saved, "1")
+    assert _panel_line(_area_page(client, draft), "1") == _panel_line(moved, "1")
