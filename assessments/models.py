@@ -130,6 +130,15 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name=_("vorherige Zertifizierung"),
     )
+    # The cycle's dates (issue 12): set by the services when the cycle starts,
+    # is submitted or gets queries; the office may move them. Which one is
+    # due now depends on the state (assessments.selectors.with_deadline).
+    submitted_at = models.DateTimeField(_("zuletzt eingereicht am"), null=True, blank=True, db_index=True)
+    submission_due = models.DateField(_("einzureichen bis"), null=True, blank=True)
+    review_due = models.DateField(_("Begutachtung abzuschließen bis"), null=True, blank=True)
+    queries_due = models.DateField(_("Rückfragen zu beantworten bis"), null=True, blank=True)
+    visit_window_start = models.DateField(_("Begehung frühestens am"), null=True, blank=True)
+    visit_window_end = models.DateField(_("Begehung spätestens am"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

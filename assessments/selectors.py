@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, DateField, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -73,6 +73,24 @@ def assessments_for_user(user) -> QuerySet[Assessment]:
         | Q(reviewer=user)
         | Q(second_reviewer=user)
     ).distinct()
+
+
+def with_deadline(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Annotates `deadline`: the date due in the assessment's state (the
+    submission while a draft, the review while submitted or recommended,
+    the answers while queries are open); none once decided."""
+    return queryset.annotate(
+        deadline=Case(
+            When(state=AssessmentState.DRAFT, then=F("submission_due")),
+            When(
+                state__in=[AssessmentState.SUBMITTED, AssessmentState.IN_REVIEW, AssessmentState.RECOMMENDED],
+                then=F("review_due"),
+            ),
+            When(state=AssessmentState.CHANGES_REQUESTED, then=F("queries_due")),
+            default=None,
+            output_field=DateField(),
+        )
+    )
 
 
 def open_assessment_of(familienzentrum) -> Assessment | None:

@@ -150,6 +150,9 @@ def freeze_submission(assessment: Assessment, user, *, evaluation: Evaluation | 
         sha256=hashlib.sha256(canonical_json(payload)).hexdigest(),
         submitted_by=user,
     )
+    # The queues sort and wait by it: kept on the assessment, not counted from submissions.
+    assessment.submitted_at = submission.submitted_at
+    Assessment.objects.filter(pk=assessment.pk).update(submitted_at=submission.submitted_at)
     # These rows PROTECT the named revisions: a frozen file can never be deleted.
     criterion_ids = dict(Criterion.objects.filter(catalogue_id=assessment.catalogue_id).values_list("code", "pk"))
     SubmissionRevision.objects.bulk_create(
