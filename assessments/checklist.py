@@ -122,7 +122,7 @@ def _evidence_fingerprint(page: list, card: dict) -> str:
                 str(entry.evidence.valid_until),
                 entry.evidence.owner_partner_id,
                 str(entry.evidence.owner_partner or ""),
-                [(site.pk, site.name) for site in entry.evidence.sites.all()],
+                [(site.pk, site.name) for site in entry.sites],
                 entry.revision.pk,
             )
             for entry in card["evidence"]

@@ -109,27 +109,36 @@ class LinkedEvidence:
     evidence: Evidence
     revision: EvidenceRevision
     warnings: list[str]
+    # The sites the document is about (a Verbund's documents name them).
+    sites: list[Einrichtung] = field(default_factory=list)
 
 
 def evidence_by_criterion(assessment: Assessment, criterion_ids=None) -> dict[int, list[LinkedEvidence]]:
     """Every linked document per criterion id (all criteria, or those in
     `criterion_ids`: one area's page needs only its own) with its latest
-    revision and warnings, in a fixed number of queries. A document linked
-    to many criteria (a Konzeption, say) is read and judged once."""
+    revision, its sites and warnings, in a fixed number of queries. A
+    document linked to many criteria (a Konzeption, say) is read and judged
+    once."""
     links = EvidenceLink.objects.filter(assessment=assessment)
     if criterion_ids is not None:
         links = links.filter(criterion_id__in=list(criterion_ids))
     pairs = list(links.order_by("evidence__title", "pk").values_list("criterion_id", "evidence_id"))
     if not pairs:
         return {}
-    documents = Evidence.objects.filter(pk__in={evidence_id for _, evidence_id in pairs})
-    documents = documents.select_related("owner_familienzentrum", "owner_partner").prefetch_related(
-        Prefetch("revisions", queryset=EvidenceRevision.objects.order_by("-number")), "sites"
+    document_ids = {evidence_id for _, evidence_id in pairs}
+    # The documents with their revisions in one read, the latest first: a
+    # document without a file has none and is left out.
+    revisions = EvidenceRevision.objects.filter(evidence_id__in=document_ids).select_related(
+        "evidence__owner_familienzentrum", "evidence__owner_partner"
     )
-    documents = {document.pk: document for document in documents}
+    latest: dict[int, EvidenceRevision] = {}
+    for revision in revisions.order_by("evidence_id", "-number"):
+        latest.setdefault(revision.evidence_id, revision)
+    documents = [revision.evidence for revision in latest.values()]
+    sites = _document_sites(assessment, document_ids)
     # A partner's document counts only while its grant to the centre stands.
     granted = set()
-    if any(document.owner_partner_id for document in documents.values()):
+    if any(document.owner_partner_id for document in documents):
         granted = set(
             EvidenceGrant.objects.filter(
                 familienzentrum_id=assessment.familienzentrum_id, revoked_at__isnull=True
@@ -137,14 +146,36 @@ def evidence_by_criterion(assessment: Assessment, criterion_ids=None) -> dict[in
         )
     period = (assessment.review_period_start, assessment.review_period_end)
     usable: dict[int, LinkedEvidence] = {}
-    for document in documents.values():
-        revisions = list(document.revisions.all())
-        if revisions and (not document.owner_partner_id or document.pk in granted):
-            usable[document.pk] = LinkedEvidence(document, revisions[0], evidence_warnings(document, period))
+    for document in documents:
+        if not document.owner_partner_id or document.pk in granted:
+            usable[document.pk] = LinkedEvidence(
+                document, latest[document.pk], evidence_warnings(document, period), sites.get(document.pk, [])
+            )
     result: dict[int, list[LinkedEvidence]] = {}
     for criterion_id, evidence_id in pairs:
         if evidence_id in usable:
             result.setdefault(criterion_id, []).append(usable[evidence_id])
+    return result
+
+
+def _document_sites(assessment: Assessment, document_ids) -> dict[int, list[Einrichtung]]:
+    """Each document's sites, by name, from the centre's own (loaded with the
+    assessment); a site the centre does not have is read (a partner's document).
+    A single site's documents name none: its one site is the centre."""
+    if not assessment.familienzentrum.is_verbund:
+        return {}
+    known = {link.site_id: link.site for link in assessment.familienzentrum.site_links.all()}
+    rows = list(
+        Evidence.sites.through.objects.filter(evidence_id__in=document_ids).values_list("evidence_id", "einrichtung_id")
+    )
+    unknown = {site_id for _, site_id in rows if site_id not in known}
+    if unknown:
+        known.update((site.pk, site) for site in Einrichtung.objects.filter(pk__in=unknown))
+    result: dict[int, list[Einrichtung]] = {}
+    for evidence_id, site_id in rows:
+        result.setdefault(evidence_id, []).append(known[site_id])
+    for document_sites in result.values():
+        document_sites.sort(key=lambda site: (site.name, site.pk))
     return result
 
 

@@ -277,7 +277,10 @@ def test_a_verbund_document_names_the_sites_it_serves(client, alice, mini_catalo
     document = Evidence.objects.get()
     assert sorted(str(pk) for pk in document.sites.values_list("pk", flat=True)) == sorted(site_ids)
     page = client.get(reverse("assessments:area", args=[assessment.pk, "1"])).content.decode()
-    assert "Zweiter Standort" in page
+    # On the document's own line, not only among the answer's site choices.
+    line = page.split("· a.pdf ·")[1].split("</span>")[0]
+    names = sorted(link.site.name for link in centre.site_links.select_related("site"))
+    assert f"Standorte: {', '.join(names)}" in line
 
 
 def test_removing_a_document_that_is_not_linked_says_so(client, alice, draft, centre_document):
