@@ -128,13 +128,15 @@ def evidence_by_criterion(assessment: Assessment, criterion_ids=None) -> dict[in
     document_ids = {evidence_id for _, evidence_id in pairs}
     # The documents with their revisions in one read, the latest first: a
     # document without a file has none and is left out.
-    revisions = EvidenceRevision.objects.filter(evidence_id__in=document_ids).select_related(
-        "evidence__owner_familienzentrum", "evidence__owner_partner"
-    )
+    revisions = EvidenceRevision.objects.filter(evidence_id__in=document_ids).select_related("evidence__owner_partner")
     latest: dict[int, EvidenceRevision] = {}
     for revision in revisions.order_by("evidence_id", "-number"):
         latest.setdefault(revision.evidence_id, revision)
     documents = [revision.evidence for revision in latest.values()]
+    centre = assessment.familienzentrum
+    for document in documents:
+        if document.owner_familienzentrum_id == centre.pk:
+            document.owner_familienzentrum = centre  # the centre's own: already loaded
     sites = _document_sites(assessment, document_ids)
     # A partner's document counts only while its grant to the centre stands.
     granted = set()
