@@ -331,8 +331,10 @@ class PoolMemberField(forms.ModelChoiceField):
 
 
 class AssignReviewersForm(forms.Form):
-    """Offers only pool members without a tie to the centre's Träger. A
-    crafted request naming a tied pool member still passes the form and is
+    """Offers only pool members without a tie to the centre's Träger, from
+    the list the page already read with their workload and conflicts
+    (assessments.assignment_selectors.reviewers_for_assessment; the page
+    shows those in a table above the choice). A crafted request naming a tied pool member still passes the form and is
     refused by the service, whose message the page then shows."""
 
     reviewer = PoolMemberField(label=_("Gutachter:in"), queryset=reviewer_pool())
@@ -342,16 +344,52 @@ class AssignReviewersForm(forms.Form):
         help_text=_("Bestätigt die Empfehlung oder gibt sie zurück; nie dieselbe Person wie die Gutachter:in."),
     )
 
-    def __init__(self, *args, traeger_id: int, **kwargs):
+    def __init__(self, *args, reviewers: list, **kwargs):
         super().__init__(*args, **kwargs)
-        offered = {
-            "reviewer": reviewer_pool(traeger_id=traeger_id),
-            "second_reviewer": reviewer_pool(confirmers=True, traeger_id=traeger_id),
-        }
-        for name, queryset in offered.items():
+        offered = [user for user in reviewers if not user.tied]
+        for name in ("reviewer", "second_reviewer"):
             field = self.fields[name]
-            field.queryset = reviewer_pool(confirmers=name == "second_reviewer")
-            field.choices = [("", "---------")] + [(user.pk, field.label_from_instance(user)) for user in queryset]
+            confirmers = name == "second_reviewer"
+            field.queryset = reviewer_pool(confirmers=confirmers)
+            field.choices = [("", "---------")] + [
+                (user.pk, field.label_from_instance(user)) for user in offered if user.may_confirm or not confirmers
+            ]
+
+
+class IdListField(forms.Field):
+    """Many ids under one name (checkboxes); a value that is not a number is refused."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return [int(item) for item in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Die Auswahl enthält einen ungültigen Eintrag.")) from None
+
+
+class BulkAssignForm(forms.Form):
+    """The office queue's selection and the reviewer(s) chosen for it. Ids the
+    user may not see or that cannot be assigned are the service's to refuse,
+    one by one."""
+
+    assessment = IdListField(required=False)
+    reviewer = PoolMemberField(
+        label=_("Gutachter:in"),
+        queryset=reviewer_pool(),
+        error_messages={
+            "required": _("Bitte wählen Sie eine Gutachter:in."),
+            "invalid_choice": _("Die gewählte Person gehört nicht (mehr) zum aktiven Gutachter:innen-Pool."),
+        },
+    )
+    second_reviewer = PoolMemberField(
+        label=_("Zweitgutachter:in"),
+        queryset=reviewer_pool(confirmers=True),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Die gewählte Person darf nicht (mehr) als Zweitgutachter:in bestätigen."),
+        },
+    )
 
 
 class VerdictForm(forms.Form):
@@ -403,6 +441,23 @@ class SiteVisitForm(forms.Form):
             self.fields["sites"].help_text = _(
                 "Im Verbund werden genau zwei Standorte besucht, einer davon der Zuschussempfänger."
             )
+        # The date picker offers no past days; clean() is what decides.
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("date"), cleaned.get("time")
+        # A visit is planned, or moved, only to a time still ahead.
+        if day and time and self.scheduled_for() <= timezone.now():
+            if day < timezone.localdate():
+                self.add_error(
+                    "date", _("Das Datum liegt in der Vergangenheit. Planen Sie die Begehung für die Zukunft.")
+                )
+            else:
+                self.add_error(
+                    "time", _("Die Uhrzeit ist heute schon vorbei. Planen Sie die Begehung für die Zukunft.")
+                )
+        return cleaned
 
     def scheduled_for(self) -> datetime:
         naive = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])

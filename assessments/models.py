@@ -408,6 +408,8 @@ class EventAction(models.TextChoices):
     INVITATION_RESENT = "invitation_resent", _("Einladung erneut gesendet")
     INVITATION_ACCEPTED = "invitation_accepted", _("Einladung angenommen")
     INVITATION_REVOKED = "invitation_revoked", _("Einladung zurückgenommen")
+    # The office moved a date of the cycle (assessments.services.deadlines).
+    DEADLINES_CHANGED = "deadlines_changed", _("Fristen geändert")
 
 
 class AssessmentEvent(models.Model):
@@ -557,3 +559,47 @@ class PartnerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} → {self.assessment_id}"
+
+
+# --------------------------------------------------------------------------
+# Deadlines (issue 12): which date of a cycle a reminder is about, and the
+# reminders sent. The rules about the dates live in assessments.deadlines.
+# --------------------------------------------------------------------------
+
+
+class DeadlineKind(models.TextChoices):
+    SUBMISSION = "submission", _("Einreichung")
+    QUERIES = "queries", _("Antworten auf Rückfragen")
+    REVIEW = "review", _("Begutachtung")
+
+
+class DeadlineStatus(models.TextChoices):
+    APPROACHING = "approaching", _("Frist naht")
+    OVERDUE = "overdue", _("Frist überschritten")
+
+
+class DeadlineReminder(models.Model):
+    """One reminder about one date of a cycle, at one stage (approaching or
+    overdue). The unique constraint makes each go out once, even when two
+    runs of the daily task overlap; a moved date is a new date and may be
+    reminded again."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="deadline_reminders")
+    kind = models.CharField(_("Frist"), max_length=20, choices=DeadlineKind.choices)
+    due_date = models.DateField(_("fällig am"))
+    stage = models.CharField(_("Stufe"), max_length=20, choices=DeadlineStatus.choices)
+    sent_at = models.DateTimeField(_("gesendet am"))
+    recipients = models.TextField(_("Empfänger:innen"), blank=True)
+
+    class Meta:
+        verbose_name = _("Erinnerung an eine Frist")
+        verbose_name_plural = _("Erinnerungen an Fristen")
+        ordering = ["assessment", "due_date", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "kind", "due_date", "stage"], name="one_deadline_reminder_per_date_and_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.kind} {self.due_date:%Y-%m-%d} ({self.stage})"

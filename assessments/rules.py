@@ -15,7 +15,14 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, PartnerAccess, SubmissionRevision
 from assessments.selectors import assessment_with_centre, assessments_for_user
-from certification.rules import is_office, is_tied_to_traeger, leads_a_site_of, leads_centre, works_for_traeger_of
+from certification.rules import (
+    is_office,
+    is_reviewer,
+    is_tied_to_traeger,
+    leads_a_site_of,
+    leads_centre,
+    works_for_traeger_of,
+)
 from certification.selectors import roles_for
 from evidence.models import EvidenceRevision
 
@@ -88,6 +95,8 @@ rules.add_perm("assessments.read_assessment", may_read)
 rules.add_perm("assessments.edit_assessment", is_leitung_of)
 rules.add_perm("assessments.withdraw_assessment", is_leitung_of | is_traeger_of)
 rules.add_perm("assessments.assign_reviewers", is_office & is_an_assessment)
+# The cycle's dates (assessments.services.deadlines): the office moves them.
+rules.add_perm("assessments.edit_deadlines", is_office & is_an_assessment)
 rules.add_perm("assessments.review_assessment", is_assigned_reviewer)
 rules.add_perm("assessments.read_review", is_assigned_reviewer | is_second_reviewer | (is_office & is_an_assessment))
 # The four-eyes check: the named second reviewer or the office, never the
@@ -104,6 +113,20 @@ rules.add_perm("assessments.decline_assessment", (is_assigned_reviewer | is_offi
 rules.add_perm("assessments.see_invitations", sees_the_centre | (is_office & is_an_assessment))
 rules.add_perm("assessments.manage_invitations", is_leitung_of)
 rules.add_perm("assessments.see_fingerprints", is_named_reviewer | (is_office & is_an_assessment))
+# The personal calendar feed of site visits (issue 12): members of the active pool.
+rules.add_perm("assessments.keep_calendar_feed", is_reviewer)
+
+
+# The work queues and centre lists (issue 12): lists, asked without an object.
+# Which rows each holds is scoped by assessments.queue_selectors.
+@rules.predicate
+def works_for_a_traeger(user) -> bool:
+    return roles_for(user).is_traeger
+
+
+rules.add_perm("assessments.see_review_queue", is_office)
+rules.add_perm("assessments.see_own_reviews", is_reviewer)
+rules.add_perm("assessments.see_centre_list", is_office | works_for_a_traeger)
 
 
 @rules.predicate

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, DateField, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, DateField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -209,16 +209,6 @@ REVIEW_QUEUE_STATES = [
     AssessmentState.CHANGES_REQUESTED,
     AssessmentState.RECOMMENDED,
 ]
-
-
-def review_queue() -> QuerySet[Assessment]:
-    """The office's overview: every assessment between submission and decision."""
-    return (
-        Assessment.objects.filter(state__in=REVIEW_QUEUE_STATES)
-        .select_related("familienzentrum__traeger", "reviewer", "second_reviewer", "recommended_by")
-        .annotate(last_submitted_at=Max("submissions__submitted_at"))
-        .order_by("last_submitted_at", "pk")
-    )
 
 
 def last_closed_state_by_centre(centre_ids) -> dict[int, str]:

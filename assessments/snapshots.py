@@ -108,6 +108,7 @@ def build_snapshot(assessment: Assessment, *, number: int, user, evaluation: Eva
                 {
                     "code": result.rule.code,
                     "title": result.rule.title,
+                    "title_en": result.rule.title_en,
                     "met": result.met,
                     "basis": result.basis,
                     "aufbau": result.aufbau,

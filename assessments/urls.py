@@ -2,17 +2,44 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments.views import cycle, decision, evidence, partners, queries, review
+from assessments.views import (
+    assignment,
+    cycle,
+    deadlines,
+    decision,
+    evidence,
+    partners,
+    queries,
+    queues,
+    review,
+    review_tools,
+)
 
 app_name = "assessments"
 
 urlpatterns = [
     # The review (issue 5): office queue and assignment, the reviewer's workspace,
     # queries and replies, site visit, recommendation, four-eyes decision.
-    path("begutachtungen/", review.overview, name="review_overview"),
+    # The work queues and centre lists (issue 12).
+    path("begutachtungen/", queues.office_queue, name="review_overview"),
+    path("begutachtungen/meine/", queues.my_reviews, name="my_reviews"),
+    path("familienzentren/", queues.centre_list, name="centre_list"),
+    path("begutachtungen/zuweisen/", assignment.bulk_assign, name="bulk_assign"),
+    path("<int:pk>/fristen/", deadlines.deadlines, name="deadlines"),
     path("<int:pk>/zuweisen/", review.assign, name="assign"),
     path("<int:pk>/begutachtung/", review.workspace, name="review"),
     path("<int:pk>/begutachtung/bereich/<str:area_code>/", review.review_area, name="review_area"),
+    # The reviewer's tools (issue 12): an area at once, previews, the seal confirmed, the calendar feed.
+    path(
+        "<int:pk>/begutachtung/bereich/<str:area_code>/alle-annehmen/",
+        review_tools.accept_area,
+        name="accept_area",
+    ),
+    path("<int:pk>/entscheidung/erteilen/", review_tools.confirm_approval, name="approve_confirm"),
+    path("datei/<int:revision_pk>/ansicht/", review_tools.evidence_preview, name="evidence_preview"),
+    path("datei/<int:revision_pk>/ansicht/bild/", review_tools.evidence_preview_page, name="evidence_preview_page"),
+    path("kalender/", review_tools.calendar, name="calendar"),
+    path("kalender/<str:token>.ics", review_tools.calendar_feed, name="calendar_feed"),
     path("<int:pk>/begutachtung/urteil/<str:criterion_code>/", review.set_verdict, name="set_verdict"),
     path("<int:pk>/begutachtung/rueckfragen-senden/", review.request_changes, name="request_changes"),
     path("<int:pk>/rueckfragen/", queries.queries, name="queries"),

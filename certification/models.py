@@ -456,6 +456,13 @@ class Reviewer(models.Model):
         help_text=_("Darf Empfehlungen anderer im Vier-Augen-Prinzip bestätigen oder zurückgeben."),
     )
     notes = models.TextField(_("Notizen"), blank=True)
+    # The personal calendar feed (assessments:calendar_feed): only the SHA-256
+    # of the secret token is kept, like a password; a new token replaces it
+    # and revoking empties it, so every earlier feed URL answers 404.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    calendar_token_created_at = models.DateTimeField(
+        _("Kalender-Abo eingerichtet am"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("Gutachter:in")
@@ -538,6 +545,7 @@ class LogAction(models.TextChoices):
     EVIDENCE_UNLINKED = "assessments.evidence.unlinked", _("Nachweis entfernt")
     GRANT_CREATED = "evidence.grant.created", _("Nachweis freigegeben")
     GRANT_REVOKED = "evidence.grant.revoked", _("Freigabe zurückgenommen")
+    AREA_ACCEPTED = "assessments.area.accepted", _("Bereich gesammelt akzeptiert")
 
 
 class LogEntryImmutable(Exception):

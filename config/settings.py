@@ -310,6 +310,8 @@ CELERY_REDIS_SOCKET_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 12, 6 and 3 months before a Gütesiegel ends; each is sent once.
     "seal-reminders": {"task": "certification.send_seal_reminders", "schedule": crontab(hour=7, minute=0)},
+    # The cycle's overdue and approaching dates; each date and stage is reminded once.
+    "deadline-reminders": {"task": "assessments.remind_deadlines", "schedule": crontab(hour=7, minute=15)},
     # The one message road's sweep: hands over rows the broker never delivered.
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
 }
@@ -336,6 +338,14 @@ REPORTS_TEST_BUILD_DELAY = env_int("REPORTS_TEST_BUILD_DELAY", 0, minimum=0)
 if PRODUCTION and REPORTS_TEST_BUILD_DELAY:
     raise ImproperlyConfigured("REPORTS_TEST_BUILD_DELAY is a test hook and must not be set in production.")
 CELERY_BEAT_SCHEDULE["reports.sweep"] = {"task": "reports.sweep", "schedule": float(REPORTS_SWEEP_SECONDS)}
+# Exports of every assessment (reports.export_jobs): up to this many rows the
+# office downloads them at once; above it the worker builds them (an ExportJob),
+# and the same sweep interval re-sends jobs the broker never took.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 2000, minimum=0)
+CELERY_BEAT_SCHEDULE["reports.sweep_exports"] = {
+    "task": "reports.sweep_exports",
+    "schedule": float(REPORTS_SWEEP_SECONDS),
+}
 # The issuing body named on the certificate and the Qualitätsprofil: its name
 # and address lines (comma-separated). The defaults suit the working version;
 # a deployment sets the real certifier.

@@ -37,6 +37,9 @@ class NotificationKind(models.TextChoices):
     SEAL_REMINDER = "seal_reminder", _("Erinnerung: Gütesiegel läuft ab")
     REPORT_READY = "report_ready", _("Bericht fertig")
     REPORT_FAILED = "report_failed", _("Bericht fehlgeschlagen")
+    # The cycle's dates (assessments.services.deadlines): once per date and stage.
+    DEADLINE_APPROACHING = "deadline_approaching", _("Erinnerung: Frist naht")
+    DEADLINE_OVERDUE = "deadline_overdue", _("Frist überschritten")
 
 
 # The link is a path inside this site, never a URL of another one: the open

@@ -4,25 +4,34 @@ office) every assessment with its state, reviewers and seal.
 German column headers; CSV for Excel users in Germany: UTF-8 with BOM and
 ';' as delimiter. Cells that a spreadsheet would read as a formula are
 neutralised, since narratives are typed by users.
+
+Both writers stream: a table's rows may be a generator, read once, and each
+row is written as it comes (the XLSX through openpyxl's write-only mode,
+which never looks back at the rows already written). The export of every
+assessment reads its rows with one query through a database iterator, so
+its cost grows with the number of rows and nothing else.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import IO
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from assessments.models import Assessment, ItemStatus
+from assessments.models import Assessment, AssessmentKind, AssessmentState, ItemStatus
 from assessments.snapshots import build_snapshot
-from certification.models import Area, CriterionLevel, ItemLogic
+from certification.models import Area, CriterionLevel, FamilienzentrumForm, ItemLogic
 from reports.renderers import as_date
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -31,14 +40,22 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Rows fetched from the database per round trip by the export of every assessment.
+CHUNK_SIZE = 2000
+
+
 @dataclass
 class Table:
     title: str
     headers: list[str]
-    rows: list[list] = field(default_factory=list)
+    # A list, or any iterable read once (a generator streaming from the database).
+    rows: Iterable[Sequence] = field(default_factory=list)
     # Label/value pairs about the export, written to a second XLSX sheet.
     info: list[tuple[str, object]] = field(default_factory=list)
     widths: list[int] = field(default_factory=list)
+    # Wrap long text in its XLSX cell (narratives, evidence lists); a table of
+    # short values leaves it off, which keeps the file and its writing lean.
+    wrap: bool = True
 
 
 def _yes_no(value: bool) -> str:
@@ -88,6 +105,7 @@ def assessment_table(assessment: Assessment, user) -> Table:
     payload, source = assessment_payload(assessment, user)
     area_titles = dict(Area.objects.filter(catalogue_id=assessment.catalogue_id).values_list("code", "title"))
     site_names = {site["id"]: site["name"] for site in payload["familienzentrum"].get("sites", [])}
+    rows: list[list] = []
     table = Table(
         title=_("Kriterien"),
         headers=[
@@ -104,6 +122,7 @@ def assessment_table(assessment: Assessment, user) -> Table:
             _("erfüllt"),
             _("Nachweise"),
         ],
+        rows=rows,
         widths=[9, 30, 11, 40, 9, 8, 22, 34, 60, 28, 8, 60],
         info=[
             (_("Familienzentrum"), payload["familienzentrum"]["name"]),
@@ -119,7 +138,7 @@ def assessment_table(assessment: Assessment, user) -> Table:
             f"{item['code']}: {_label(ItemStatus, item.get('status')) or _('keine Antwort')}"
             for item in entry.get("items", [])
         )
-        table.rows.append(
+        rows.append(
             [
                 entry["area"],
                 area_titles.get(entry["area"], ""),
@@ -141,19 +160,92 @@ def assessment_table(assessment: Assessment, user) -> Table:
 # ---------------------------------------------------------------- all assessments (office)
 
 
-def all_assessments_queryset() -> QuerySet[Assessment]:
-    # One query whatever the number of assessments.
-    return (
-        Assessment.objects.select_related(
-            "familienzentrum__traeger", "catalogue", "reviewer", "second_reviewer", "seal"
-        )
-        .annotate(last_submitted_at=Max("submissions__submitted_at"))
-        .order_by("familienzentrum__name", "-created_at", "pk")
+def all_assessments_queryset() -> QuerySet:
+    """Every assessment as plain values, one query whatever their number.
+    The latest submission's time is the assessment's own `submitted_at`, so
+    no join over the submissions is needed."""
+    return Assessment.objects.order_by("familienzentrum__name", "-created_at", "pk").values_list(
+        "familienzentrum__name",
+        "familienzentrum__traeger__name",
+        "familienzentrum__form",
+        "familienzentrum__certification_number",
+        "kind",
+        "state",
+        "catalogue__code",
+        "catalogue__version",
+        "review_period_start",
+        "review_period_end",
+        "created_at",
+        "submitted_at",
+        # Two joins by primary key: the few reviewers' names, as str(user) reads them.
+        "reviewer__full_name",
+        "reviewer__email",
+        "second_reviewer__full_name",
+        "second_reviewer__email",
+        "seal__number",
+        "seal__valid_from",
+        "seal__valid_until",
     )
 
 
-def all_assessments_table() -> Table:
-    table = Table(
+def count_all_assessments() -> int:
+    return Assessment.objects.count()
+
+
+def all_assessments_rows(chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+    """The rows of the export of every assessment, yielded as they are read
+    (a database iterator: memory and time grow with the rows, linearly).
+    A generator: nothing is read before the first row is asked for."""
+    forms = dict(FamilienzentrumForm.choices)
+    kinds = dict(AssessmentKind.choices)
+    states = dict(AssessmentState.choices)
+    localtime = timezone.localtime
+    for (
+        centre,
+        traeger,
+        form,
+        number,
+        kind,
+        state,
+        catalogue_code,
+        catalogue_version,
+        period_start,
+        period_end,
+        created_at,
+        submitted_at,
+        reviewer_name,
+        reviewer_email,
+        second_name,
+        second_email,
+        seal_number,
+        seal_from,
+        seal_until,
+    ) in all_assessments_queryset().iterator(chunk_size=chunk_size):
+        yield [
+            centre,
+            traeger,
+            str(forms.get(form, form)),
+            number,
+            str(kinds.get(kind, kind)),
+            str(states.get(state, state)),
+            f"{catalogue_code} {catalogue_version}",
+            period_start,
+            period_end,
+            localtime(created_at).date(),
+            localtime(submitted_at).date() if submitted_at else None,
+            reviewer_name or reviewer_email or "",
+            second_name or second_email or "",
+            seal_number or "",
+            seal_from,
+            seal_until,
+        ]
+
+
+def all_assessments_table(rows: Iterable[Sequence] | None = None) -> Table:
+    """The export of every assessment; its rows stream from the database
+    unless `rows` is given (the export job passes them through its progress
+    counter)."""
+    return Table(
         title=_("Selbstbewertungen"),
         headers=[
             _("Familienzentrum"),
@@ -173,33 +265,18 @@ def all_assessments_table() -> Table:
             _("Gütesiegel gültig ab"),
             _("Gütesiegel gültig bis"),
         ],
+        rows=all_assessments_rows() if rows is None else rows,
         widths=[36, 30, 14, 18, 18, 24, 20, 14, 14, 14, 18, 26, 26, 20, 14, 14],
         info=[(_("Exportiert am"), timezone.localtime().strftime("%d.%m.%Y %H:%M"))],
+        wrap=False,
     )
-    for assessment in all_assessments_queryset():
-        centre = assessment.familienzentrum
-        seal = assessment.seal
-        table.rows.append(
-            [
-                centre.name,
-                centre.traeger.name,
-                centre.get_form_display(),
-                centre.certification_number,
-                assessment.get_kind_display(),
-                assessment.get_state_display(),
-                f"{assessment.catalogue.code} {assessment.catalogue.version}",
-                assessment.review_period_start,
-                assessment.review_period_end,
-                timezone.localtime(assessment.created_at).date(),
-                timezone.localtime(assessment.last_submitted_at).date() if assessment.last_submitted_at else None,
-                str(assessment.reviewer) if assessment.reviewer else "",
-                str(assessment.second_reviewer) if assessment.second_reviewer else "",
-                seal.number if seal else "",
-                seal.valid_from if seal else None,
-                seal.valid_until if seal else None,
-            ]
-        )
-    return table
+
+
+def all_assessments_export(fmt: str) -> bytes:
+    """The bytes of the export of every assessment in `fmt` ("csv" or
+    "xlsx"), built here and now: the synchronous download and `make bench`."""
+    table = all_assessments_table()
+    return to_csv(table) if fmt == "csv" else to_xlsx(table)
 
 
 # ---------------------------------------------------------------- writers
@@ -223,47 +300,94 @@ def _csv_cell(value) -> str:
     return _neutralise(str(value))
 
 
-def to_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow([_csv_cell(value) for value in row])
+def write_csv(table: Table, stream: IO[bytes]) -> None:
+    """Write the table as CSV into a binary stream, row by row."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
     # The BOM tells Excel the file is UTF-8 (umlauts!).
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    text.write("\ufeff")
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(table.headers)
+    cell = _csv_cell
+    for row in table.rows:
+        writer.writerow([cell(value) for value in row])
+    text.flush()
+    # The stream belongs to the caller: leave it open.
+    text.detach()
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.BytesIO()
+    write_csv(table, buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(table: Table, target: IO[bytes]) -> None:
+    """Write the table as XLSX into a binary file, row by row.
+
+    openpyxl's write-only mode streams each row to the file as it is
+    appended and never revisits the rows written before it (the normal mode
+    keeps every cell in memory, and looking up `max_row` per row made the old
+    export quadratic). Cells are plain values except where a value needs a
+    style: dates (shown as dates), text that would read as a formula (kept
+    text), wrapped text, the bold header.
+
+    Without lxml installed openpyxl serialises through et_xmlfile in pure
+    Python, which is most of the time spent here."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.title[:31])
+    # Column widths and the frozen header must be set before the first row.
+    for index, width in enumerate(table.widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top") if table.wrap else None
+
+    def styled(value, **style):
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    sheet.append([styled(header, font=bold) for header in table.headers])
+    # A styled cell is an object; one per column is made once and given each
+    # row's value: append() writes the row before it returns, so the next
+    # row may reuse them (a new cell per date was a third of the time).
+    date_cells: dict[int, WriteOnlyCell] = {}
+    text_cells: dict[int, WriteOnlyCell] = {}
+    count = 0
+    for row in table.rows:
+        cells = []
+        for column, value in enumerate(row):
+            if isinstance(value, str):
+                if wrap is not None or value.startswith("="):
+                    cell = text_cells.get(column)
+                    if cell is None:
+                        cell = text_cells[column] = styled(None, alignment=wrap) if wrap else styled(None)
+                    cell.value = value
+                    # openpyxl would store a string starting with "=" as a formula; ours are always text.
+                    cell.data_type = "s"
+                    value = cell
+            elif isinstance(value, date):
+                cell = date_cells.get(column)
+                if cell is None:
+                    cell = date_cells[column] = styled(None, number_format="DD.MM.YYYY")
+                cell.value = value
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+        count += 1
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{count + 1}"
+    if table.info:
+        info = workbook.create_sheet(_("Info"))
+        info.column_dimensions["A"].width = 22
+        info.column_dimensions["B"].width = 90
+        for label, value in table.info:
+            info.append([styled(label, font=bold), styled(value, data_type="s")])
+    workbook.save(target)
 
 
 def to_xlsx(table: Table) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.title[:31]
-    sheet.append(table.headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in table.rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                # openpyxl stores a string starting with "=" as a formula;
-                # ours are always text.
-                cell.data_type = "s"
-                cell.alignment = wrap
-            elif isinstance(cell.value, date):
-                cell.number_format = "DD.MM.YYYY"
-    sheet.freeze_panes = "A2"
-    if table.rows:
-        sheet.auto_filter.ref = sheet.dimensions
-    for index, width in enumerate(table.widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    if table.info:
-        info = workbook.create_sheet(_("Info"))
-        for label, value in table.info:
-            info.append([label, value])
-            info.cell(row=info.max_row, column=2).data_type = "s"
-            info.cell(row=info.max_row, column=1).font = Font(bold=True)
-        info.column_dimensions["A"].width = 22
-        info.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(table, buffer)
     return buffer.getvalue()

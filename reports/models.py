@@ -116,3 +116,93 @@ class Report(models.Model):
     def waits_for_broker(self) -> bool:
         """Queued, but the task queue did not take it yet (broker unreachable)."""
         return self.status == ReportStatus.QUEUED and self.enqueued_at is None
+
+
+# ---------------------------------------------------------------- export jobs
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel (XLSX)")
+    CSV = "csv", _("CSV")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("wartet")
+    RUNNING = "running", _("wird erstellt")
+    DONE = "done", _("fertig")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+EXPORT_PENDING_STATUSES = [ExportStatus.PENDING, ExportStatus.RUNNING]
+
+
+class ExportJob(models.Model):
+    """One export of every assessment built by the worker (too many rows to
+    build while the office waits for the page). The task counts the rows it
+    has written into rows_done as it goes, so the page can show progress."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("angefordert von")
+    )
+    format = models.CharField(_("Format"), max_length=4, choices=ExportFormat.choices)
+    status = models.CharField(_("Status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    rows_total = models.PositiveIntegerField(_("Zeilen insgesamt"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("Zeilen geschrieben"), default=0)
+    # Name of the file in STORAGES["private"]; served only by the download view.
+    file_name = models.CharField(_("Datei im Speicher"), max_length=255, blank=True)
+    download_name = models.CharField(_("Dateiname"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("Größe in Bytes"), null=True, blank=True)
+    error = models.TextField(_("Fehlerursache"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    # The Celery task of the current attempt (see Report.task_id).
+    task_id = models.CharField(_("Aufgaben-ID"), max_length=255, blank=True)
+    requested_at = models.DateTimeField(_("angefordert am"), auto_now_add=True)
+    # NULL on a pending job: the broker did not take it (down); the sweep sends it.
+    enqueued_at = models.DateTimeField(_("übergeben am"), null=True, blank=True)
+    started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("beendet am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Export")
+        verbose_name_plural = _("Exporte")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # A double click must not start two builds of the same export.
+            models.UniqueConstraint(
+                fields=["requested_by", "format"],
+                condition=Q(status__in=EXPORT_PENDING_STATUSES),
+                name="one_pending_export_per_user_and_format",
+            ),
+        ]
+        indexes = [
+            # The sweep looks for pending and long-running jobs.
+            models.Index(fields=["status", "started_at"], name="exportjob_status_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in EXPORT_PENDING_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ExportStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ExportStatus.FAILED
+
+    @property
+    def waits_for_broker(self) -> bool:
+        return self.status == ExportStatus.PENDING and self.enqueued_at is None
+
+    @property
+    def percent(self) -> int:
+        """How far the build is, 0-100 (0 while the total is not known)."""
+        if self.is_done:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -7,7 +7,7 @@ import logging
 from celery import current_app, shared_task
 from django.conf import settings
 
-from reports import services
+from reports import export_jobs, services
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,38 @@ def build_report(self, report_id: int) -> str | None:
 @shared_task(name="reports.sweep")
 def sweep_reports() -> dict[str, int]:
     return services.sweep_reports()
+
+
+class ExportTask(current_app.Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries exhausted: the job must end up failed, not pending for ever.
+        job_id = args[0] if args else kwargs.get("job_id")
+        try:
+            export_jobs.fail_export(job_id, services.describe(exc))
+        except services.TRANSIENT_ERRORS:
+            logger.exception("Export job %s: could not record its failure; the sweep will", job_id)
+
+
+@shared_task(
+    bind=True,
+    base=ExportTask,
+    name="reports.build_export",
+    # As for reports: a killed worker puts the message back, nothing is lost.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=settings.REPORTS_MAX_RETRIES,
+    soft_time_limit=settings.REPORTS_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORTS_HARD_TIME_LIMIT,
+)
+def build_export(self, job_id: int) -> str | None:
+    job = export_jobs.build_export(job_id, task_id=self.request.id or "")
+    return job.status if job is not None else None
+
+
+@shared_task(name="reports.sweep_exports")
+def sweep_exports() -> dict[str, int]:
+    return export_jobs.sweep_exports()

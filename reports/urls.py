@@ -26,4 +26,9 @@ urlpatterns = [
     path("selbstbewertung/<int:pk>/bericht/<int:report_pk>/", views.download, name="download"),
     path("selbstbewertung/<int:pk>/export.<exportformat:fmt>", views.export_assessment, name="export_assessment"),
     path("export/selbstbewertungen.<exportformat:fmt>", views.export_all, name="export_all"),
+    path("exporte/", views.exports_page, name="exports"),
+    path("exporte/panel/", views.export_panel, name="export_panel"),
+    path("exporte/anfordern/", views.request_export, name="export_request"),
+    path("exporte/<int:job_pk>/datei/", views.export_download, name="export_download"),
+    path("uebersicht/", views.office_dashboard, name="dashboard"),
 ]

@@ -1,10 +1,12 @@
 """The reports pages: a panel per assessment (also loaded into the
-assessment's page by htmx), requesting a report, downloading it, and the
-CSV/XLSX exports."""
+assessment's page by htmx), requesting a report, downloading it, the
+CSV/XLSX exports (built by the worker as an export job when they are large)
+and the office's dashboard."""
 
 from __future__ import annotations
 
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -16,10 +18,10 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import landing_at, post_only
 from assessments.rules import get_assessment_for_user
 from certification.rules import is_office
-from reports import exports, selectors, services
+from reports import charts, dashboard, export_jobs, exports, selectors, services
 from reports.forms import ReportRequestForm
-from reports.models import PUBLIC_FAILURE_MESSAGE
-from reports.rules import get_report_for_user
+from reports.models import PUBLIC_FAILURE_MESSAGE, ExportFormat
+from reports.rules import get_export_job_for_user, get_report_for_user
 
 
 def _panel_context(request, assessment, *, notice: str = "") -> dict:
@@ -131,4 +133,115 @@ def export_all(request, fmt: str):
     # For everyone but the office this export does not exist.
     if not request.user.has_perm("reports.export_all_assessments"):
         raise Http404
+    rows = exports.count_all_assessments()
+    if rows > settings.EXPORT_SYNC_MAX_ROWS:
+        # Too many rows to build while the page waits: the worker builds it.
+        messages.info(
+            request,
+            _(
+                "Der Export umfasst %(rows)s Zeilen und wird deshalb im Hintergrund erstellt. "
+                "Fordern Sie ihn hier an; er steht bereit, sobald er fertig ist."
+            )
+            % {"rows": rows},
+        )
+        return redirect("reports:exports")
     return _table_response(exports.all_assessments_table(), fmt, "selbstbewertungen")
+
+
+# ---------------------------------------------------------------- export jobs (office)
+
+
+def _office_or_404(user, perm: str) -> None:
+    # For everyone but the office these pages do not exist.
+    if not user.has_perm(perm):
+        raise Http404
+
+
+def _exports_context() -> dict:
+    jobs = export_jobs.recent_export_jobs()
+    rows = exports.count_all_assessments()
+    return {
+        "jobs": jobs,
+        "pending": any(job.is_pending for job in jobs),
+        "rows": rows,
+        "sync_max": settings.EXPORT_SYNC_MAX_ROWS,
+        "sync_allowed": rows <= settings.EXPORT_SYNC_MAX_ROWS,
+        "formats": ExportFormat,
+    }
+
+
+@login_required
+@require_GET
+def exports_page(request):
+    _office_or_404(request.user, "reports.request_export")
+    return render(request, "reports/exports.html", _exports_context())
+
+
+@login_required
+@require_GET
+def export_panel(request):
+    """The jobs panel alone, for htmx: polled while a job is under way."""
+    _office_or_404(request.user, "reports.request_export")
+    return render(request, "reports/_export_panel.html", _exports_context())
+
+
+@login_required
+@post_only("reports:exports")
+def request_export(request):
+    _office_or_404(request.user, "reports.request_export")
+    try:
+        job = export_jobs.request_export(request.user, request.POST.get("format", ""))
+    except export_jobs.ExportRefused as refused:
+        notice = refused.message
+    else:
+        created = getattr(job, "just_created", False)
+        # After the commit the job was handed over (or, without a broker, built).
+        job.refresh_from_db()
+        if job.is_done:
+            notice = _("Der Export ist fertig.")
+        elif job.is_failed:
+            notice = _("Der Export konnte nicht erstellt werden.")
+        elif job.waits_for_broker:
+            notice = _("Der Export wird erstellt, sobald der Hintergrunddienst wieder erreichbar ist.")
+        elif created:
+            notice = _("Der Export wird erstellt.")
+        else:
+            notice = _("Dieser Export wird bereits erstellt.")
+    # A plain form: the page comes back with the message and the job,
+    # whose panel then polls while it is built.
+    messages.info(request, notice)
+    return redirect("reports:exports")
+
+
+@login_required
+@require_GET
+@csp_update({"sandbox": True})  # a file, never a page
+def export_download(request, job_pk: int):
+    job = get_export_job_for_user(request.user, job_pk)
+    if not job.is_done:
+        raise Http404
+    response = FileResponse(
+        export_jobs.open_export_file(job),
+        as_attachment=True,
+        filename=job.download_name,
+        content_type=export_jobs.content_type_of(job),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- the dashboard (office)
+
+
+@login_required
+@require_GET
+def office_dashboard(request):
+    _office_or_404(request.user, "reports.view_dashboard")
+    board = dashboard.office_dashboard()
+    figures = [board.states, board.decisions, board.seals, board.durations]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"board": board, "charts": [(figure, charts.bar_chart(figure)) for figure in figures]},
+    )

@@ -1,5 +1,5 @@
 """Every write of the assessments app, one function per use case, by
-sub-domain: the centre's cycle, the review, evidence links and partners.
+sub-domain: the centre's cycle, the assignment, the review, evidence links and partners.
 
 Each transition runs in one transaction: lock the assessment row, check
 state, permission and condition, do the work, let the thin @transition
@@ -10,6 +10,14 @@ method move the state, save, record the event, and schedule side effects
 from __future__ import annotations
 
 from assessments.exceptions import AnswerConflict, CriterionNotInCatalogue, InvitationInvalid, TransitionRefused
+from assessments.services.assignment import (
+    BulkAssignment,
+    Refusal,
+    assign_reviewers,
+    bulk_assign,
+    check_assignable,
+    check_reviewers,
+)
 from assessments.services.common import (
     check_profile_areas,
     check_transition,
@@ -54,32 +62,48 @@ from assessments.services.partners import (
     upload_as_partner,
 )
 from assessments.services.review import (
+    AreaAccepted,
+    accept_area,
     approve,
-    assign_reviewers,
+    create_calendar_token,
     decline,
     recommend,
     record_site_visit_done,
     reply_to_query,
     request_changes,
     resubmit,
+    revoke_calendar_token,
     schedule_site_visit,
+    seal_terms,
     send_back,
     set_verdict,
+    visit_day_reached,
 )
 
 __all__ = [
     "AnswerConflict",
+    "AreaAccepted",
+    "BulkAssignment",
     "CriterionNotInCatalogue",
     "INVITATION_SALT",
     "InvitationInvalid",
+    "Refusal",
     "TransitionRefused",
+    "accept_area",
     "accept_invitation",
+    "create_calendar_token",
+    "revoke_calendar_token",
+    "seal_terms",
+    "visit_day_reached",
     "approve",
     "assign_reviewers",
+    "bulk_assign",
     "centres_partner_works_with",
     "certified_submission",
     "change_profile_areas",
+    "check_assignable",
     "check_profile_areas",
+    "check_reviewers",
     "check_transition",
     "criterion_of",
     "current_catalogue",

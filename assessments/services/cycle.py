@@ -33,6 +33,7 @@ from assessments.services.common import (
     require_reason,
     run_transition,
 )
+from assessments.services.deadlines import Step, set_step_dates
 from assessments.snapshots import freeze_submission
 from certification.models import Area, AreaKind, CatalogueVersion, Criterion, Familienzentrum, LogAction
 from certification.services import log_action
@@ -68,6 +69,7 @@ def start_assessment(
             record_event(
                 assessment, user, EventAction.START, "", AssessmentState.DRAFT, note=assessment.get_kind_display()
             )
+            set_step_dates(assessment, Step.START)
     except IntegrityError:
         # The partial unique index refused a second open assessment (also
         # when two start requests raced each other).
@@ -177,6 +179,7 @@ def submit(*, user, assessment_id: int) -> Submission:
     assessment.checked_problems = problems  # the transition's condition reads it
     submission = freeze_submission(assessment, user, evaluation=evaluation)
     run_transition(assessment, "submit", user, submission=submission, note=submission.sha256)
+    set_step_dates(assessment, Step.SUBMIT)
     return submission
 
 
@@ -247,6 +250,7 @@ def start_recertification(
         )
         assessment.previous = previous
         assessment.save(update_fields=["previous"])
+        set_step_dates(assessment, Step.START)  # due before the previous seal ends
         prefill_answers(assessment, snapshot.payload, user=user)
         relink_previous_evidence(assessment, snapshot)
     return assessment

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.decorators import landing_at, post_only, require_recent_second_factor
@@ -88,7 +89,20 @@ def approve(request, pk: int):
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        approved = services.approve(user=request.user, assessment_id=assessment.pk, note=note)
+        confirmed_valid_until = parse_date(request.POST.get("valid_until", ""))
+    except ValueError:
+        confirmed_valid_until = None
+    try:
+        # Refused unless the POST carries what the confirmation step showed
+        # (review_tools.confirm_approval): the submission and the validity.
+        approved = services.approve(
+            user=request.user,
+            assessment_id=assessment.pk,
+            note=note,
+            confirmation_required=True,
+            confirmed_submission=request.POST.get("confirm", ""),
+            confirmed_valid_until=confirmed_valid_until,
+        )
     except services.TransitionRefused as refused:
         messages.error(request, refused.message)
     else:

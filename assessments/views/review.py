@@ -1,4 +1,4 @@
-"""The reviewer's screens: the office's queue and assignment, the workspace
+"""The reviewer's screens: the assignment (the queues are views/queues.py), the workspace
 over the frozen submission, verdicts and queries, and the site visit."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import landing_at, post_only
 from assessments import services
+from assessments.assignment_selectors import reviewers_for_assessment
 from assessments.calendars import build_ics, visited_sites
 from assessments.evaluation import review_problems
 from assessments.forms import (
@@ -26,17 +27,15 @@ from assessments.forms import (
     VerdictForm,
 )
 from assessments.frozen_display import localized_payload
-from assessments.models import AssessmentState, CriterionVerdict, SiteVisit, Verdict
+from assessments.models import AssessmentEvent, AssessmentState, CriterionVerdict, EventAction, SiteVisit, Verdict
 from assessments.rules import get_assessment_for_user
 from assessments.selectors import (
     area_titles,
     latest_submissions,
     review_progress,
-    review_queue,
     verdicts_by_code,
 )
 from assessments.snapshots import CriterionDiff, diff_submissions
-from certification.rules import is_office
 
 
 def anchor_for(code: str) -> str:
@@ -51,6 +50,37 @@ def _download_url(revision_id) -> str:
         return reverse("assessments:evidence_download", args=[revision_id])
     except NoReverseMatch:
         return ""
+
+
+# What a card offers to open in the browser (issue 12): a PDF in the browser's
+# viewer, an image on a page of its own. The preview view checks the file's
+# first bytes itself and sends anything else as a download.
+_PREVIEW_ROUTES = {
+    "application/pdf": "assessments:evidence_preview",
+    "image/png": "assessments:evidence_preview_page",
+    "image/jpeg": "assessments:evidence_preview_page",
+    "image/gif": "assessments:evidence_preview_page",
+    "image/webp": "assessments:evidence_preview_page",
+}
+
+
+def _preview_url(item: dict) -> str:
+    route = _PREVIEW_ROUTES.get((item.get("content_type") or "").lower())
+    return reverse(route, args=[item["revision_id"]]) if route and item.get("revision_id") else ""
+
+
+def open_send_back(assessment) -> AssessmentEvent | None:
+    """The latest send-back of a recommendation, until the reviewer has
+    recommended again: its reason stays on top of the workspace until then."""
+    if assessment.state not in (AssessmentState.IN_REVIEW, AssessmentState.CHANGES_REQUESTED):
+        return None
+    latest = (
+        assessment.events.filter(action__in=[EventAction.SEND_BACK, EventAction.RECOMMEND])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return latest if latest is not None and latest.action == EventAction.SEND_BACK else None
 
 
 @dataclass
@@ -112,7 +142,11 @@ def _card(data: ReviewData, entry: dict, *, form: VerdictForm | None = None, jud
     if previous_query is not None and previous_query.verdict != Verdict.QUERIED:
         previous_query = None
     evidence = [
-        {**item, "download_url": item.get("download_url") or _download_url(item.get("revision_id"))}
+        {
+            **item,
+            "download_url": item.get("download_url") or _download_url(item.get("revision_id")),
+            "preview_url": _preview_url(item),
+        }
         for item in entry.get("evidence", []) or []
     ]
     if judging and form is None:
@@ -152,16 +186,11 @@ def _site_visit(assessment) -> SiteVisit | None:
 
 
 @login_required
-def overview(request):
-    if not is_office(request.user):
-        raise Http404
-    return render(request, "assessments/review/overview.html", {"assessments": list(review_queue())})
-
-
-@login_required
 def assign(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, "assessments.assign_reviewers")
-    form = AssignReviewersForm(request.POST or None, traeger_id=assessment.familienzentrum.traeger_id)
+    # Workload and conflicts of every pool member, read once for the table and the form.
+    reviewers = reviewers_for_assessment(assessment)
+    form = AssignReviewersForm(request.POST or None, reviewers=reviewers)
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_reviewers(
@@ -175,7 +204,9 @@ def assign(request, pk: int):
         else:
             messages.success(request, _("Die Begutachtung ist vergeben."))
             return redirect("assessments:review_overview")
-    return render(request, "assessments/review/assign.html", {"assessment": assessment, "form": form})
+    return render(
+        request, "assessments/review/assign.html", {"assessment": assessment, "form": form, "reviewers": reviewers}
+    )
 
 
 @login_required
@@ -200,6 +231,7 @@ def workspace(request, pk: int):
             and request.user.has_perm("assessments.confirm_assessment", assessment),
             "can_decline": assessment.state in (AssessmentState.IN_REVIEW, AssessmentState.RECOMMENDED)
             and request.user.has_perm("assessments.decline_assessment", assessment),
+            "send_back": open_send_back(assessment),
         }
     )
     return render(request, "assessments/review/workspace.html", context)
@@ -220,7 +252,7 @@ def review_area(request, pk: int, area_code: str):
     ]
     if context["only_open"]:
         cards = [card for card in cards if card.is_open]
-    context.update({"area": area, "cards": cards})
+    context.update({"area": area, "cards": cards, "send_back": open_send_back(assessment)})
     return render(request, "assessments/review/area.html", context)
 
 
@@ -306,7 +338,8 @@ def site_visit(request, pk: int):
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as error:
-            form.add_error("sites", error)
+            # A time no longer ahead names its field; the site rules speak of the sites.
+            form.add_error(None if hasattr(error, "error_dict") else "sites", error)
         except services.TransitionRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -320,6 +353,7 @@ def site_visit(request, pk: int):
         "visit_sites": visited_sites(visit) if visit else [],
         "form": form,
         "done_form": NoteForm(),
+        "can_mark_done": visit is not None and services.visit_day_reached(visit),
     }
     return render(request, "assessments/review/site_visit.html", context)
 

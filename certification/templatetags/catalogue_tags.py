@@ -11,7 +11,9 @@ register = template.Library()
 
 @register.filter
 def localized(obj, field: str) -> str:
-    german = getattr(obj, field, "") or ""
+    """`field` in the reader's language: a model's or a frozen payload's (a dict)."""
+    read = obj.get if isinstance(obj, dict) else lambda name, default: getattr(obj, name, default)
+    german = read(field, "") or ""
     if (get_language() or "").startswith("en"):
-        return getattr(obj, f"{field}_en", "") or german
+        return read(f"{field}_en", "") or german
     return german

@@ -103,6 +103,17 @@ def verified_hours_ago(client, hours: float) -> None:
     session.save()
 
 
+def confirmed(assessment) -> dict:
+    """What the confirmation step before the seal posts (issue 12)."""
+    from certification.services import seal_valid_until
+
+    return {
+        "note": "",
+        "confirm": assessment.latest_submission.sha256,
+        "valid_until": seal_valid_until(timezone.localdate()).isoformat(),
+    }
+
+
 def test_approve_after_nine_hours_asks_for_the_code_again(client, zeno, recommended_by_gabi, settings):
     settings.SECOND_FACTOR_MAX_AGE_HOURS = 8
     assessment = recommended_by_gabi
@@ -123,7 +134,7 @@ def test_approve_after_nine_hours_asks_for_the_code_again(client, zeno, recommen
     device = TOTPDevice.objects.get(user=zeno, confirmed=True)
     verified = client.post(VERIFY, {"token": fresh_code(device), "next": decision})
     assert verified.status_code == 302 and verified.url == decision
-    approved = client.post(reverse("assessments:approve", args=[assessment.pk]), {"note": ""})
+    approved = client.post(reverse("assessments:approve", args=[assessment.pk]), confirmed(assessment))
     assert approved.status_code == 302 and approved.url == decision
     assert Assessment.objects.get(pk=assessment.pk).state == AssessmentState.CERTIFIED
 
@@ -132,7 +143,9 @@ def test_approve_within_the_working_day_goes_through(client, zeno, recommended_b
     settings.SECOND_FACTOR_MAX_AGE_HOURS = 8
     client.force_login(zeno)
     verified_hours_ago(client, 7.5)
-    response = client.post(reverse("assessments:approve", args=[recommended_by_gabi.pk]), {"note": ""})
+    response = client.post(
+        reverse("assessments:approve", args=[recommended_by_gabi.pk]), confirmed(recommended_by_gabi)
+    )
     assert response.url == reverse("assessments:decision", args=[recommended_by_gabi.pk])
     assert Assessment.objects.get(pk=recommended_by_gabi.pk).state == AssessmentState.CERTIFIED
 

@@ -223,7 +223,26 @@ def accept_all(assessment, reviewer) -> None:
         )
 
 
+def later_today():
+    """A moment ahead that is still today (Berlin): a visit may be planned only
+    in the future and marked done only from its day on, so a visit that is to
+    be done at once is planned for later today. In the last seconds of a day
+    this waits for the next one."""
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    soon = timezone.localtime() + timedelta(seconds=5)
+    if soon.date() != timezone.localdate():
+        time.sleep(6)
+        soon = timezone.localtime() + timedelta(seconds=5)
+    return soon
+
+
 def schedule_visit(assessment, reviewer, *, done: bool = False):
+    """Planned for 10 March 2027, 9:30; with `done`, planned for later today
+    and recorded as done (issue 12: done only on or after the visit's day)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -233,7 +252,7 @@ def schedule_visit(assessment, reviewer, *, done: bool = False):
     visit = services.schedule_site_visit(
         user=reviewer,
         assessment_id=assessment.pk,
-        scheduled_for=datetime(2027, 3, 10, 9, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        scheduled_for=later_today() if done else datetime(2030, 3, 10, 9, 30, tzinfo=ZoneInfo("Europe/Berlin")),
         site_ids=site_ids,
         notes="Bitte Räume und Elternbereich zeigen.",
     )

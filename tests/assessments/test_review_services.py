@@ -16,7 +16,7 @@ from assessments import services
 from assessments.evaluation import readiness_problems
 from assessments.models import Answer, Assessment, AssessmentKind, AssessmentState, SiteVisit, Verdict
 from certification.models import Area, FamilienzentrumForm, FamilienzentrumSite, Membership, MembershipRole
-from tests.assessments.conftest import accept_all, answer_all, schedule_visit
+from tests.assessments.conftest import accept_all, answer_all, later_today, schedule_visit
 from tests.factories import EinrichtungFactory, FamilienzentrumFactory, ReviewerFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -103,7 +103,7 @@ def verbund_in_review(alice, mini_catalogue, olga, gabi, zeno):
     return assessment, grant_site, second, third
 
 
-WHEN = datetime(2027, 3, 10, 9, 30, tzinfo=BERLIN)
+WHEN = datetime(2030, 3, 10, 9, 30, tzinfo=BERLIN)
 
 
 def test_a_verbund_visits_exactly_two_sites_one_of_them_the_grant_recipient(verbund_in_review, gabi):
@@ -164,7 +164,7 @@ def test_the_invitation_goes_to_the_leaders_after_commit_with_a_calendar_file(
     message = mail.outbox[0]
     assert message.to == [alice.email]
     assert message.reply_to == [gabi.email]
-    assert message.subject == "Einladung zur Begehung am 10.03.2027 um 09:30 Uhr: Verbund Eifel"
+    assert message.subject == "Einladung zur Begehung am 10.03.2030 um 09:30 Uhr: Verbund Eifel"
     assert "Kita Zwei" in message.body and "Bitte Elterncafé zeigen." in message.body
 
     (part,) = message.attachments
@@ -309,7 +309,7 @@ def test_recertification_of_a_verbund_keeps_the_delivering_sites(alice, mini_cat
     services.assign_reviewers(user=olga, assessment_id=assessment.pk, reviewer=gabi, second_reviewer=zeno)
     accept_all(assessment, gabi)
     services.schedule_site_visit(
-        user=gabi, assessment_id=assessment.pk, scheduled_for=WHEN, site_ids=[grant_site.pk, second.pk]
+        user=gabi, assessment_id=assessment.pk, scheduled_for=later_today(), site_ids=[grant_site.pk, second.pk]
     )
     services.record_site_visit_done(user=gabi, assessment_id=assessment.pk)
     services.recommend(user=gabi, assessment_id=assessment.pk)

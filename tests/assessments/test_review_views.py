@@ -6,13 +6,18 @@ the four-eyes decision refusing a crafted approval by the recommender."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import Assessment, AssessmentState, CriterionVerdict, SiteVisit, Verdict
+from certification.services import seal_valid_until
 from tests.assessments.conftest import accept_all, schedule_visit
 from tests.factories import ReviewerFactory
 
@@ -322,13 +327,16 @@ def test_site_visit_form_plans_and_invites(client, gabi, alice, reviewing, djang
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("assessments:site_visit", args=[reviewing.pk]),
-            {"date": "2027-03-10", "time": "09:30", "sites": [str(site.pk)], "notes": "Elterncafé"},
+            {"date": "2030-03-10", "time": "09:30", "sites": [str(site.pk)], "notes": "Elterncafé"},
         )
     assert response.status_code == 302
     visit = SiteVisit.objects.get(assessment=reviewing)
-    assert visit.scheduled_for.isoformat() == "2027-03-10T08:30:00+00:00"  # 09:30 in Berlin
+    assert visit.scheduled_for.isoformat() == "2030-03-10T08:30:00+00:00"  # 09:30 in Berlin
     assert mail.outbox[-1].to == [alice.email] and mail.outbox[-1].attachments
-    response = client.post(reverse("assessments:site_visit_done", args=[reviewing.pk]), {"note": "Gut."})
+    # Marked done on the visit's day (issue 12: not before it).
+    with time_machine.travel(visit.scheduled_for + timedelta(hours=4), tick=False):
+        client.force_login(gabi)
+        response = client.post(reverse("assessments:site_visit_done", args=[reviewing.pk]), {"note": "Gut."})
     assert response.status_code == 302 and SiteVisit.objects.get(pk=visit.pk).is_done
 
 
@@ -347,7 +355,7 @@ def test_a_verbund_visit_of_one_site_shows_the_rule(client, alice, mini_catalogu
     client.force_login(gabi)
     response = client.post(
         reverse("assessments:site_visit", args=[assessment.pk]),
-        {"date": "2027-03-10", "time": "09:30", "sites": [str(grant_site.pk)]},
+        {"date": "2030-03-10", "time": "09:30", "sites": [str(grant_site.pk)]},
     )
     assert response.status_code == 200
     assert "genau zwei Standorte" in response.content.decode()
@@ -380,7 +388,11 @@ def test_recommend_then_the_second_reviewer_approves(client, gabi, zeno, reviewi
     body = client.get(reverse("assessments:decision", args=[reviewing.pk])).content.decode()
     sha = reviewing.latest_submission.sha256
     assert sha in body and "Bestätigen</button>" in body
-    response = client.post(reverse("assessments:approve", args=[reviewing.pk]), {"note": ""}, follow=True)
+    # The seal is issued after its confirmation step (issue 12), which names what is confirmed.
+    confirmation = client.get(reverse("assessments:approve_confirm", args=[reviewing.pk])).content.decode()
+    assert sha in confirmation
+    data = {"note": "", "confirm": sha, "valid_until": seal_valid_until(timezone.localdate()).isoformat()}
+    response = client.post(reverse("assessments:approve", args=[reviewing.pk]), data, follow=True)
     body = response.content.decode()
     assessment = Assessment.objects.get(pk=reviewing.pk)
     assert assessment.state == AssessmentState.CERTIFIED

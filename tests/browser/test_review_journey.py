@@ -8,6 +8,8 @@ start page. axe-core checks every new page."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from assessments import services
-from assessments.models import Assessment, AssessmentKind, AssessmentState, Verdict
+from assessments.models import Assessment, AssessmentKind, AssessmentState, SiteVisit, Verdict
 from certification.models import Area, Familienzentrum
 from certification.services import seal_valid_until
 from tests.assessments.conftest import answer_all, link_one_document
@@ -67,6 +69,20 @@ def prepared_draft() -> Assessment:
     return assessment
 
 
+def wait_until_saved(assessment: Assessment, criterion, seconds: float = 15) -> None:
+    """Until every item of the criterion is stored as fulfilled: on a busy
+    machine the card's last queued autosave can land after the network
+    looked idle."""
+    deadline = time.monotonic() + seconds
+    codes = {item.code for item in criterion.items.all()}
+    while time.monotonic() < deadline:
+        answer = assessment.answers.filter(criterion=criterion).first()
+        if answer and {code for code, status in answer.item_statuses.items() if status == "fulfilled"} >= codes:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the answer to {criterion.code} was not saved in {seconds} s")
+
+
 def accept_all_but(assessment: Assessment, codes: set[str]) -> None:
     reviewer = User.objects.get(email=REVIEWER)
     for entry in assessment.latest_submission.payload["criteria"]:
@@ -100,6 +116,7 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
         expect(page.locator(f"#status-{criterion.pk}")).to_contain_text("Gespeichert")
         # The card's queued save of the later items may still be on its way: let it land.
         page.wait_for_load_state("networkidle")
+        wait_until_saved(assessment, criterion)
     page.goto(url + reverse("assessments:ready", args=[assessment.pk]))
     page.get_by_role("button", name="Jetzt verbindlich einreichen").click()
     expect(page.get_by_test_id("state")).to_have_text("eingereicht")
@@ -171,7 +188,7 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
     mail.outbox.clear()
     reviewer.goto(url + reverse("assessments:site_visit", args=[assessment.pk]))
     assert_accessible(reviewer)
-    reviewer.get_by_label(re.compile(r"^\s*Datum")).fill("2027-03-10")
+    reviewer.get_by_label(re.compile(r"^\s*Datum")).fill("2030-03-10")
     reviewer.get_by_label(re.compile(r"^\s*Uhrzeit")).fill("09:30")
     reviewer.get_by_label("Hinweise für das Familienzentrum").fill("Bitte den Elternbereich zeigen.")
     reviewer.get_by_role("button", name="Planen und Einladung senden").click()
@@ -179,8 +196,13 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
     invitation = next(message for message in mail.outbox if "Begehung" in message.subject)
     assert invitation.to == [LEITUNG]
     event = Calendar.from_ical(invitation.attachments[0].get_payload(decode=True)).walk("VEVENT")[0]
-    assert event.decoded("dtstart").strftime("%d.%m.%Y %H:%M") == "10.03.2027 09:30"
+    assert event.decoded("dtstart").strftime("%d.%m.%Y %H:%M") == "10.03.2030 09:30"
     assert "Purzelbaum" in str(event["location"])
+    reviewer.goto(url + reverse("assessments:site_visit", args=[assessment.pk]))
+    # Before its day a visit cannot be marked done: the button is not offered.
+    expect(reviewer.get_by_role("button", name="Begehung ist durchgeführt")).to_have_count(0)
+    # The day of the visit comes.
+    SiteVisit.objects.filter(assessment=assessment).update(scheduled_for=timezone.now() - timedelta(minutes=5))
     reviewer.goto(url + reverse("assessments:site_visit", args=[assessment.pk]))
     reviewer.get_by_role("button", name="Begehung ist durchgeführt").click()
     expect(reviewer.get_by_test_id("visit-status")).to_contain_text("durchgeführt")
@@ -211,6 +233,11 @@ def test_review_journey_to_the_seal(demo, page, live_server, chromium_browser):
     expect(second.get_by_test_id("decision-sha")).to_have_text(sha)
     assert_accessible(second)
     second.get_by_role("button", name="Bestätigen").click()
+    # The seal is issued only after its confirmation.
+    assessment.refresh_from_db()
+    assert assessment.seal is None
+    assert_accessible(second)
+    second.get_by_role("button", name="Gütesiegel erteilen").click()
     expect(second.get_by_test_id("decision-result")).to_contain_text("zertifiziert")
     expect(second.get_by_test_id("decision-result")).to_contain_text(sha)
     assert_accessible(second)

@@ -60,7 +60,7 @@ def test_invitation_and_site_visit_survive_a_broker_outage(
     response, elapsed = timed_post(
         reviewer,
         reverse("assessments:site_visit", args=[reviewing.pk]),
-        {"date": date(2027, 3, 10).isoformat(), "time": "09:30", "sites": [site], "notes": "Elterncafé"},
+        {"date": date(2030, 3, 10).isoformat(), "time": "09:30", "sites": [site], "notes": "Elterncafé"},
     )
     assert response.status_code == 302, response.content.decode()[:500]
     assert elapsed < 1.0, f"planning the visit took {elapsed:.2f} s with Redis down"

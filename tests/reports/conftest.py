@@ -5,10 +5,8 @@ The root conftest puts private storage in a temporary folder."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
@@ -96,7 +94,7 @@ def certified(in_review, rita, olga):
         )
     site_ids = [link.site_id for link in in_review.familienzentrum.site_links.all()]
     assessment_services.schedule_site_visit(
-        user=rita, assessment_id=in_review.pk, scheduled_for=timezone.now() + timedelta(days=1), site_ids=site_ids
+        user=rita, assessment_id=in_review.pk, scheduled_for=assessment_fixtures.later_today(), site_ids=site_ids
     )
     assessment_services.record_site_visit_done(user=rita, assessment_id=in_review.pk)
     assessment_services.recommend(user=rita, assessment_id=in_review.pk)

@@ -175,12 +175,9 @@ def certified_after_query(in_review, alice, rita, olga):
     """A review with every kind of remark: a query (with the cover note of
     the round) answered by the centre, a comment on an acceptance, a
     resubmission, the recommendation's and the decision's notes."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from assessments import services as assessment_services
     from assessments.models import Verdict
+    from tests.assessments.conftest import later_today
 
     codes = [entry["code"] for entry in in_review.latest_submission.payload["criteria"]]
     assessment_services.set_verdict(
@@ -203,7 +200,7 @@ def certified_after_query(in_review, alice, rita, olga):
     )
     site_ids = [link.site_id for link in in_review.familienzentrum.site_links.all()]
     assessment_services.schedule_site_visit(
-        user=rita, assessment_id=in_review.pk, scheduled_for=timezone.now() + timedelta(days=1), site_ids=site_ids
+        user=rita, assessment_id=in_review.pk, scheduled_for=later_today(), site_ids=site_ids
     )
     assessment_services.record_site_visit_done(user=rita, assessment_id=in_review.pk)
     assessment_services.recommend(user=rita, assessment_id=in_review.pk, note=RECOMMENDATION)

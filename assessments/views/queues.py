@@ -1,0 +1,368 @@
+"""The work queues and centre lists (issue 12): the office's queue of
+assessments between submission and decision, a reviewer's own queue, and
+the office's and a Träger's list of centres. Each is searchable,
+filterable and sortable on the server (assessments.filters) and paginated
+by Django's paginator, 50 rows a page. A filter value or page the list does
+not know is named in a message and left out; the list shows its first page
+(also for a page beyond the end), never an error.
+
+Every list must stay within 3x the login page's server time at 3,300
+centres: the rows reach the template as plain strings (translated, dated
+and linked here once per row), so the template prints values instead of
+running translation tags, date filters and URL lookups per cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from assessments import queue_selectors
+from assessments.deadlines import deadline_status
+from assessments.filters import CentreListFilter, OfficeQueueFilter, QueueFilter, ReviewerQueueFilter
+from assessments.models import AssessmentKind, AssessmentState, DeadlineStatus
+from certification.models import FamilienzentrumForm
+from certification.selectors import roles_for
+from certification.services import ENDING_SOON_MONTHS, add_months
+
+PAGE_SIZE = 50
+PAGE_PARAM = "page"
+
+
+# ---------------------------------------------------------------- paging and bad input
+
+
+@dataclass
+class Listing:
+    """One page of a list with the filters that made it. `params` is the
+    query string without what was not recognised: the page links, the sort
+    and the bulk form's way back keep exactly these."""
+
+    filterset: QueueFilter
+    page: Page
+    params: QueryDict
+    page_range: list
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(value for key, value in self.params.items() if key not in (PAGE_PARAM, "o"))
+
+
+def _unrecognised(request, label: str, value: str) -> None:
+    messages.warning(
+        request,
+        _("„%(value)s“ wurde als %(filter)s nicht erkannt; die Liste wird ohne diese Angabe gezeigt.")
+        % {"value": Truncator(value).chars(40), "filter": label},
+    )
+
+
+def _page_unrecognised(request, value: str) -> None:
+    messages.warning(
+        request,
+        _("Die Seite „%(page)s“ wurde nicht erkannt; gezeigt wird die erste Seite.")
+        % {"page": Truncator(value).chars(20)},
+    )
+
+
+def _listing(request, filterset_class, queryset, *, as_rows=None, **options) -> Listing:
+    """The page the request asks for; `as_rows` turns the filtered queryset
+    into what the page's rows are built from (before it is cut into pages)."""
+    # Only the list's own parameters travel on (into page links and `next`).
+    known = set(filterset_class(None, queryset.none(), **options).filters) | {PAGE_PARAM}
+    params = QueryDict(mutable=True)
+    for key in request.GET:
+        values = [value for value in request.GET.getlist(key) if value]
+        if key in known and values:  # the filter form sends its empty fields too
+            params.setlist(key, values)
+    filterset = filterset_class(params, queryset, request=request, **options)
+    if not filterset.is_valid():
+        for name in filterset.errors:
+            label = str(filterset.filters[name].label) if name in filterset.filters else name
+            _unrecognised(request, label, ", ".join(params.getlist(name)))
+            del params[name]
+        params.pop(PAGE_PARAM, None)
+        filterset = filterset_class(params, queryset, request=request, **options)
+    paginator = Paginator(as_rows(filterset.qs) if as_rows else filterset.qs, PAGE_SIZE)
+    number = params.get(PAGE_PARAM, "1")
+    try:
+        page = paginator.page(number)
+    except (PageNotAnInteger, EmptyPage):
+        _page_unrecognised(request, number)
+        params.pop(PAGE_PARAM, None)
+        page = paginator.page(1)
+    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return Listing(filterset=filterset, page=page, params=params, page_range=page_range)
+
+
+# ---------------------------------------------------------------- the rows, ready to print
+
+
+def column_labels() -> dict[str, str]:
+    """The words every row repeats (column names, which the cards at 390 px
+    print beside each value), translated once per page."""
+    return {
+        "centre": _("Familienzentrum"),
+        "state": _("Status"),
+        "seal": _("Gütesiegel bis"),
+        "assessment": _("Selbstbewertung"),
+        "submitted": _("eingereicht"),
+        "deadline": _("Frist"),
+        "waiting": _("Wartezeit"),
+        "progress": _("Fortschritt"),
+        "reviewers": _("Gutachter:innen"),
+        "reviewer": _("Gutachter:in"),
+        "second_reviewer": _("Zweitgutachter:in"),
+        "no_seal": _("keines"),
+        "no_assessment": _("noch keine"),
+        "pick": _("Auswählen:"),
+    }
+
+
+class _Urls:
+    """Each URL name reversed once per page; a row's URL is that with its key."""
+
+    SLOT = 987654321
+
+    def __init__(self):
+        self._parts: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, name: str, pk: int) -> str:
+        if name not in self._parts:
+            head, tail = reverse(name, args=[self.SLOT]).split(str(self.SLOT))
+            self._parts[name] = (head, tail)
+        head, tail = self._parts[name]
+        return f"{head}{pk}{tail}"
+
+
+@dataclass(frozen=True)
+class Action:
+    url: str
+    label: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """An assessment's row, every cell as text."""
+
+    pk: int
+    centre_name: str
+    centre_line: str  # Träger · town · certification number
+    url: str
+    state_label: str
+    kind_label: str
+    submitted_on: str
+    deadline_on: str
+    deadline_status: str  # "overdue", "approaching" or ""
+    deadline_mark: str
+    waiting: str
+    progress: str
+    progress_percent: int
+    reviewer: str
+    second_reviewer: str
+    action: Action | None = None
+
+
+class RowBuilder:
+    """Turns a page of annotated assessments into Rows: the translations
+    read once per page, not once per cell."""
+
+    def __init__(self, user, *, today: date | None = None):
+        self.user = user
+        self.today = today or timezone.localdate()
+        self.url = _Urls()
+        self.states = {value: str(label) for value, label in AssessmentState.choices}
+        self.kinds = {value: str(label) for value, label in AssessmentKind.choices}
+        self.marks = {DeadlineStatus.OVERDUE: _("überfällig"), DeadlineStatus.APPROACHING: _("bald fällig")}
+        self.you = _("Sie")
+        self.number = _("Nr.")
+        self.verbund = str(FamilienzentrumForm.VERBUND.label)
+
+    def centre_line(self, traeger: str, form: str, number: str, town: str | None) -> str:
+        parts = [self.verbund] if form == FamilienzentrumForm.VERBUND else []
+        parts.append(traeger)
+        if town:
+            parts.append(town)
+        if number:
+            parts.append(f"{self.number} {number}")
+        return " · ".join(parts)
+
+    def _person(self, values: dict, role: str) -> str:
+        person_id = values[f"{role}_id"]
+        if person_id is None:
+            return "–"
+        name = values[f"{role}__full_name"] or values[f"{role}__email"]
+        return f"{name} ({self.you})" if person_id == self.user.pk else name
+
+    def row(self, values: dict, *, url: str, action: Action | None = None) -> Row:
+        """`values`: one of queue_selectors.row_values()."""
+        deadline, submitted = values["deadline"], values["submitted_at"]
+        status = deadline_status(deadline, self.today) or ""
+        waiting = queue_selectors.days_waiting(values["state"], submitted, self.today)
+        total = values["criteria_in_scope"] or 0
+        given = values["verdicts_given"]
+        return Row(
+            pk=values["pk"],
+            centre_name=values["familienzentrum__name"],
+            # The centre list reads its centres' towns itself (row_values without centre_columns).
+            centre_line=self.centre_line(
+                values["familienzentrum__traeger__name"],
+                values["familienzentrum__form"],
+                values["familienzentrum__certification_number"],
+                values.get("town"),
+            ),
+            url=url,
+            state_label=self.states.get(values["state"], values["state"]),
+            kind_label=self.kinds.get(values["kind"], values["kind"]),
+            submitted_on=timezone.localtime(submitted).strftime("%d.%m.%Y") if submitted else "",
+            deadline_on=deadline.strftime("%d.%m.%Y") if deadline else "",
+            deadline_status=status,
+            deadline_mark=self.marks.get(status, ""),
+            waiting="" if waiting is None else ngettext("%(days)d Tag", "%(days)d Tage", waiting) % {"days": waiting},
+            progress=_("%(given)d von %(total)d beurteilt") % {"given": given, "total": total} if total else "",
+            progress_percent=round(100 * given / total) if total else 0,
+            reviewer=self._person(values, "reviewer"),
+            second_reviewer=self._person(values, "second_reviewer"),
+            action=action,
+        )
+
+    # The office's next step on each row.
+    def office_row(self, values: dict) -> Row:
+        pk, state = values["pk"], values["state"]
+        detail = self.url("assessments:detail", pk)
+        if state == AssessmentState.SUBMITTED:
+            action = Action(self.url("assessments:assign", pk), _("Zuweisen"), primary=True)
+        elif state == AssessmentState.RECOMMENDED:
+            action = Action(self.url("assessments:decision", pk), _("Entscheiden"), primary=True)
+        elif state == AssessmentState.DRAFT:
+            action = Action(detail, _("Ansehen"))
+        else:
+            action = Action(self.url("assessments:review", pk), _("Ansehen"))
+        return self.row(values, url=detail, action=action)
+
+    # The reviewer's: judge, decide as second reviewer, or look.
+    def reviewer_row(self, values: dict) -> Row:
+        me, pk, state = self.user.pk, values["pk"], values["state"]
+        if state == AssessmentState.RECOMMENDED and values["second_reviewer_id"] == me:
+            url = self.url("assessments:decision", pk)
+            action = Action(url, _("Entscheiden"), primary=True)
+        else:
+            url = self.url("assessments:review", pk)
+            judging = state == AssessmentState.IN_REVIEW and values["reviewer_id"] == me
+            action = Action(url, _("Begutachten") if judging else _("Ansehen"), primary=judging)
+        return self.row(values, url=url, action=action)
+
+
+@dataclass(frozen=True)
+class CentreEntry:
+    """A centre's row on the centre list; `current` is its current assessment's row (None: none yet)."""
+
+    pk: int
+    centre_name: str
+    centre_line: str
+    url: str
+    seal_until: str
+    seal_status: str  # "expired", "ending" (within ENDING_SOON_MONTHS) or ""
+    seal_mark: str
+    current: Row | None
+
+
+def centre_entries(centres, builder: RowBuilder) -> list[CentreEntry]:
+    centres = list(centres)
+    assessments = queue_selectors.current_assessments(centres)
+    ending = add_months(builder.today, ENDING_SOON_MONTHS)
+    marks = {"expired": _("abgelaufen"), "ending": _("endet bald")}
+    entries = []
+    for centre in centres:
+        values = assessments.get(centre.current_id)
+        current = None
+        if values is not None:
+            current = builder.row(values, url=builder.url("assessments:detail", values["pk"]))
+        until = centre.seal_until
+        seal_status = ""
+        if until is not None:
+            seal_status = "expired" if until < builder.today else "ending" if until <= ending else ""
+        entries.append(
+            CentreEntry(
+                pk=centre.pk,
+                centre_name=centre.name,
+                centre_line=builder.centre_line(
+                    centre.traeger.name, centre.form, centre.certification_number, centre.town
+                ),
+                url=current.url if current else "",
+                seal_until=until.strftime("%d.%m.%Y") if until else "",
+                seal_status=seal_status,
+                seal_mark=marks.get(seal_status, ""),
+                current=current,
+            )
+        )
+    return entries
+
+
+# ---------------------------------------------------------------- the pages
+
+
+@login_required
+def office_queue(request):
+    """The office's work queue, with the bulk assignment around its rows."""
+    if not request.user.has_perm("assessments.see_review_queue"):
+        raise Http404
+    listing = _listing(request, OfficeQueueFilter, queue_selectors.office_queue(), as_rows=queue_selectors.row_values)
+    builder = RowBuilder(request.user)
+    context = {
+        "listing": listing,
+        "rows": [builder.office_row(values) for values in listing.page.object_list],
+        "labels": column_labels(),
+        # Without JavaScript, "select all on this page" is a link that shows the page with every box ticked.
+        "select_all": request.GET.get("auswahl") == "alle",
+    }
+    return render(request, "assessments/queues/office_queue.html", context)
+
+
+@login_required
+def my_reviews(request):
+    """The assessments the user reviews or confirms, the open ones by default."""
+    if not request.user.has_perm("assessments.see_own_reviews"):
+        raise Http404
+    listing = _listing(
+        request,
+        ReviewerQueueFilter,
+        queue_selectors.reviewer_queue(request.user),
+        as_rows=queue_selectors.row_values,
+        user=request.user,
+    )
+    builder = RowBuilder(request.user)
+    context = {
+        "listing": listing,
+        "rows": [builder.reviewer_row(values) for values in listing.page.object_list],
+        "labels": column_labels(),
+    }
+    return render(request, "assessments/queues/my_reviews.html", context)
+
+
+@login_required
+def centre_list(request):
+    """Every centre for the office; a Träger's staff see their own."""
+    if not request.user.has_perm("assessments.see_centre_list"):
+        raise Http404
+    is_office = roles_for(request.user).is_office
+    listing = _listing(
+        request, CentreListFilter, queue_selectors.centres_for_list(request.user), show_reviewers=is_office
+    )
+    context = {
+        "listing": listing,
+        "rows": centre_entries(listing.page.object_list, RowBuilder(request.user)),
+        "labels": column_labels(),
+        "show_reviewers": is_office,
+    }
+    return render(request, "assessments/queues/centre_list.html", context)
