@@ -13,6 +13,20 @@ so the development database and var/ are never touched. Prints one
   checklist.ratio_to_login             median server time of that page / of the login page (goal: <= 3)
   autosave.ratio_to_login              median server time of an htmx autosave / of the login page (goal: <= 3)
   report.peak_rss_mb                   peak resident memory of this process
+
+The lists group (`--only lists`) seeds the scheme's population with
+seed_scale's code (reports.scale): first a third of `--centres`, then all
+of them (default 3,300). It prints, measured at the full size:
+
+  office.queue.ratio_to_login          the office's work queue (first page) / the login page (goal: <= 3)
+  office.centres.ratio_to_login        the office's centre list / the login page (goal: <= 3)
+  reviewer.queue.ratio_to_login        the queue of the reviewer with the most assignments / login (goal: <= 3)
+  export.xlsx.seconds / .csv.seconds   the export of every assessment, built synchronously
+  export.xlsx.ratio_to_csv             the two divided (goal: <= 2)
+  office.queue.queries.1x / .3x        queries of the office queue at a third and at all of the centres
+  reviewer.queue.queries.1x / .3x      the same for that reviewer's queue (its assignments grow with them)
+  office.centres.queries.1x / .3x      the same for the centre list
+A page that is missing or answers with an error prints "n/a" and the reason.
 """
 
 from __future__ import annotations
@@ -48,10 +62,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median is printed)")
         parser.add_argument(
-            "--only", choices=["report", "checklist"], help="measure one group only (for a quick look while working)"
+            "--only",
+            choices=["report", "checklist", "lists"],
+            help="measure one group only (for a quick look while working)",
+        )
+        parser.add_argument(
+            "--centres",
+            type=int,
+            default=3300,
+            help="population of the lists group; its query counts are taken at a third of it (1x) and at it (3x)",
         )
 
-    def handle(self, *args, runs: int, only: str | None, **options):
+    def handle(self, *args, runs: int, only: str | None, centres: int, **options):
         setup_test_environment()
         test_settings = connection.settings_dict.setdefault("TEST", {})
         if connection.vendor != "sqlite":
@@ -66,7 +88,7 @@ class Command(BaseCommand):
                     "OPTIONS": {"location": folder, "base_url": None},
                 }
                 with override_settings(STORAGES={**_storages(), "default": private, "private": private}):
-                    figures = Bench(runs=max(1, runs), log=self.stderr, only=only).run()
+                    figures = Bench(runs=max(1, runs), log=self.stderr, only=only, centres=centres).run()
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             teardown_test_environment()
@@ -81,9 +103,10 @@ def _storages() -> dict:
 
 
 class Bench:
-    def __init__(self, *, runs: int, log, only: str | None = None):
+    def __init__(self, *, runs: int, log, only: str | None = None, centres: int = 3300):
         self.runs = runs
         self.only = only
+        self.centres = max(3, centres)
         self.log = log
         self.sequence = 0
 
@@ -95,7 +118,8 @@ class Bench:
 
         parsed = read_catalogue_file(SHIPPED_CATALOGUE)
         setups = {}
-        for scale in (1,) if self.only else (1, 3):
+        scales = () if self.only == "lists" else (1,) if self.only else (1, 3)
+        for scale in scales:
             catalogue = write_catalogue(scaled(parsed, scale)).catalogue
             setups[scale] = self.submitted_assessment(catalogue)
             leitung, assessment, submission = setups[scale]
@@ -116,6 +140,10 @@ class Bench:
             for scale in setups:
                 figures[f"checklist.queries.{scale}x"] = str(self.checklist_queries(*setups[scale][:2]))
             figures.update(self.checklist_ratios(*setups[1][:2]))
+        if self.only in (None, "lists"):
+            from reports.scale.bench import ListsBench
+
+            figures.update(ListsBench(runs=self.runs, note=self.note, centres=self.centres).run())
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
         figures["report.peak_rss_mb"] = f"{peak_kb / (1024 * 1024) if sys.platform == 'darwin' else peak_kb / 1024:.1f}"
         return figures
