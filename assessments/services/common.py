@@ -4,6 +4,7 @@ checking a transition, running it and recording the event."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -11,7 +12,7 @@ from django_fsm import ConcurrentTransition
 from assessments import handoffs
 from assessments.exceptions import CriterionNotInCatalogue, TransitionRefused
 from assessments.models import Assessment, AssessmentEvent
-from certification.models import Area, AreaKind, CatalogueVersion, Criterion
+from certification.models import Area, AreaKind, CatalogueVersion, Criterion, FamilienzentrumSite
 from certification.selectors import catalogue_structure
 
 
@@ -56,7 +57,10 @@ def lock_assessment(assessment_id: int) -> Assessment:
     return (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("familienzentrum__traeger", "catalogue")
-        .prefetch_related("familienzentrum__site_links__site")
+        # The sites joined to their links: one read, not one per level.
+        .prefetch_related(
+            Prefetch("familienzentrum__site_links", queryset=FamilienzentrumSite.objects.select_related("site"))
+        )
         .get(pk=assessment_id)
     )
 
