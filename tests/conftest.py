@@ -172,3 +172,14 @@ def catalogue(db):
     from certification.catalogue import SHIPPED_CATALOGUE, load_catalogue_file
 
     return load_catalogue_file(SHIPPED_CATALOGUE).catalogue
+
+
+@pytest.fixture(autouse=True)
+def _result_get_allowed_again():
+    """A task body run in this process (task.apply(), a worker thread) marks
+    the process as "inside a task", after which Celery refuses result.get()
+    in every later test: reset the mark after each test."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
