@@ -34,7 +34,7 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 from reports import exports
 from reports.models import EXPORT_PENDING_STATUSES, ExportFormat, ExportJob, ExportStatus
-from reports.services import SWEEP_GRACE_SECONDS, SWEEP_MAX_ATTEMPTS, TRANSIENT_ERRORS, describe
+from reports.services import SWEEP_GRACE_SECONDS, SWEEP_MAX_ATTEMPTS, TRANSIENT_ERRORS, describe, hand_over_build
 
 logger = logging.getLogger(__name__)
 
@@ -94,19 +94,7 @@ def enqueue_export(job_id: int) -> bool:
     job stays pending without enqueued_at and the sweep sends it later."""
     from reports.tasks import build_export
 
-    if build_export.app.conf.task_always_eager:
-        # No broker: the build runs right here; there is no worker or sweep
-        # to come back to it, so a failure is recorded now.
-        try:
-            build_export.apply_async((job_id,))
-        except Exception as error:  # noqa: BLE001 - whatever the build raised, the caller's request stands
-            logger.exception("Export job %s failed in an eager run", job_id)
-            fail_export(job_id, describe(error))
-            return False
-    elif not build_export.hand_over((job_id,)):
-        return False
-    ExportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    return True
+    return hand_over_build(build_export, ExportJob, job_id, fail=fail_export, label="Export job")
 
 
 # ---------------------------------------------------------------- building

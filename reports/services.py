@@ -261,19 +261,25 @@ def enqueue_report(report_id: int) -> bool:
     and must not fail for it, and the sweep sends it later."""
     from reports.tasks import build_report
 
-    if build_report.app.conf.task_always_eager:
+    return hand_over_build(build_report, Report, report_id, fail=fail_report, label="Report")
+
+
+def hand_over_build(task, model, pk: int, *, fail, label: str) -> bool:
+    """The one road from a pending row (a report, an export job) to its
+    build: stamped `enqueued_at` once the broker took it; never raises."""
+    if task.app.conf.task_always_eager:
         # No broker: the build runs right here, and a failure raises (eager
         # runs do not retry). There is no worker and no sweep to come back
         # to it, so it fails now, with its reason, and the user can try again.
         try:
-            build_report.apply_async((report_id,))
+            task.apply_async((pk,))
         except Exception as error:  # noqa: BLE001 - whatever the build raised, the caller's work stands
-            logger.exception("Report %s failed in an eager run", report_id)
-            fail_report(report_id, describe(error))
+            logger.exception("%s %s failed in an eager run", label, pk)
+            fail(pk, describe(error))
             return False
-    elif not build_report.hand_over((report_id,)):
+    elif not task.hand_over((pk,)):
         return False
-    Report.objects.filter(pk=report_id).update(enqueued_at=timezone.now())
+    model.objects.filter(pk=pk).update(enqueued_at=timezone.now())
     return True
 
 

@@ -11,6 +11,21 @@ from reports import export_jobs, services
 
 logger = logging.getLogger(__name__)
 
+# Builds (reports, export jobs) acknowledge only after the work, and put the
+# message back when the worker process dies mid-build, so a killed worker
+# loses nothing; transient errors retry with backoff.
+BUILD_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": services.TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": settings.REPORTS_MAX_RETRIES,
+    "soft_time_limit": settings.REPORTS_SOFT_TIME_LIMIT,
+    "time_limit": settings.REPORTS_HARD_TIME_LIMIT,
+}
+
 
 # The project's task class (config.celery.Task: the fast-failing, never
 # raising hand-over), named through the app so that reports need not import
@@ -30,17 +45,7 @@ class ReportTask(current_app.Task):
     bind=True,
     base=ReportTask,
     name="reports.build_report",
-    # Acknowledge only after the build, and put the message back when the
-    # worker process dies mid-build, so a killed worker loses no report.
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=services.TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=settings.REPORTS_MAX_RETRIES,
-    soft_time_limit=settings.REPORTS_SOFT_TIME_LIMIT,
-    time_limit=settings.REPORTS_HARD_TIME_LIMIT,
+    **BUILD_OPTIONS,
 )
 def build_report(self, report_id: int) -> str | None:
     report = services.build_report(report_id, task_id=self.request.id or "")
@@ -66,16 +71,7 @@ class ExportTask(current_app.Task):
     bind=True,
     base=ExportTask,
     name="reports.build_export",
-    # As for reports: a killed worker puts the message back, nothing is lost.
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=services.TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=settings.REPORTS_MAX_RETRIES,
-    soft_time_limit=settings.REPORTS_SOFT_TIME_LIMIT,
-    time_limit=settings.REPORTS_HARD_TIME_LIMIT,
+    **BUILD_OPTIONS,
 )
 def build_export(self, job_id: int) -> str | None:
     job = export_jobs.build_export(job_id, task_id=self.request.id or "")
