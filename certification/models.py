@@ -115,6 +115,8 @@ class Criterion(models.Model):
     qualification_min_hours = models.PositiveSmallIntegerField(
         _("Mindestumfang der Qualifikation (Stunden)"), null=True, blank=True
     )
+    # The minimum has no public source (shared/DOMAIN.md): shown as an assumption.
+    qualification_min_hours_is_assumption = models.BooleanField(_("Mindestumfang ist eine Annahme"), default=False)
     logic = models.CharField(_("Verknüpfung der Punkte"), max_length=3, choices=ItemLogic.choices)
     per_site = models.BooleanField(
         _("je Standort"),
@@ -143,6 +145,9 @@ class CriterionItem(models.Model):
     code = models.CharField(_("Kennung"), max_length=24)
     text = models.TextField(_("Text"))
     text_en = models.TextField(_("Text (englisch)"), blank=True)
+    # How often and how much must happen (certification.frequency.Frequency's
+    # data), or None. Measured against the offer journal (journal.coverage).
+    frequency = models.JSONField(_("Häufigkeit"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("Reihenfolge"))
 
     class Meta:
@@ -174,6 +179,8 @@ class ThresholdRule(models.Model):
     min_basis = models.PositiveSmallIntegerField(_("mindestens erfüllte Basiskriterien"), null=True, blank=True)
     min_aufbau = models.PositiveSmallIntegerField(_("mindestens erfüllte Aufbaukriterien"), null=True, blank=True)
     min_points = models.PositiveSmallIntegerField(_("mindestens Punkte"), null=True, blank=True)
+    # The rule's minimums have no public source (shared/DOMAIN.md): shown as an assumption.
+    is_assumption = models.BooleanField(_("Schwelle ist eine Annahme"), default=False)
     order = models.PositiveSmallIntegerField(_("Reihenfolge"))
 
     class Meta:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "notifications",
     "certification",
     "evidence",
+    "register",
+    "journal",
     "assessments",
     "reports",
 ]
