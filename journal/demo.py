@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certification.models import Familienzentrum, Kooperationspartner
 from journal.models import JournalEntry, OfferKind, Recurrence, TargetGroup
-from journal.services import EntryData, record_entry
+from journal.services import EntryData, known_criterion_codes, record_entry
 
 
 def _attendance_list_pdf(title: str) -> bytes:
@@ -111,8 +111,11 @@ def seed_journal(familienzentrum: Familienzentrum, user, today: date) -> int:
     if JournalEntry.objects.filter(familienzentrum=familienzentrum).exists():
         return 0
     partner = Kooperationspartner.objects.order_by("pk").first()
+    known = known_criterion_codes()
     made = 0
     for data in demo_entries(today.year, partner.pk if partner else None):
+        if not set(data.criterion_codes) <= known:
+            continue  # no catalogue loaded, or one without this criterion
         upload = None
         if data.kind == OfferKind.COURSE:
             upload = SimpleUploadedFile(
