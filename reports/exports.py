@@ -6,8 +6,8 @@ German column headers; CSV for Excel users in Germany: UTF-8 with BOM and
 neutralised, since narratives are typed by users.
 
 Both writers stream: a table's rows may be a generator, read once, and each
-row is written as it comes (the XLSX through openpyxl's write-only mode,
-which never looks back at the rows already written). The export of every
+row is written as it comes (the XLSX through reports.xlsx, which never
+looks back at the rows already written). The export of every
 assessment reads its rows with one query through a database iterator, so
 its cost grows with the number of rows and nothing else.
 """
@@ -24,15 +24,12 @@ from typing import IO
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from assessments.models import Assessment, AssessmentKind, AssessmentState, ItemStatus
 from assessments.snapshots import build_snapshot
 from certification.models import Area, CriterionLevel, FamilienzentrumForm, ItemLogic
 from reports.renderers import as_date
+from reports.xlsx import Sheet, write_workbook
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -322,69 +319,24 @@ def to_csv(table: Table) -> bytes:
 
 
 def write_xlsx(table: Table, target: IO[bytes]) -> None:
-    """Write the table as XLSX into a binary file, row by row.
-
-    openpyxl's write-only mode streams each row to the file as it is
-    appended and never revisits the rows written before it (the normal mode
-    keeps every cell in memory, and looking up `max_row` per row made the old
-    export quadratic). Cells are plain values except where a value needs a
-    style: dates (shown as dates), text that would read as a formula (kept
-    text), wrapped text, the bold header.
-
-    Without lxml installed openpyxl serialises through et_xmlfile in pure
-    Python, which is most of the time spent here."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title[:31])
-    # Column widths and the frozen header must be set before the first row.
-    for index, width in enumerate(table.widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top") if table.wrap else None
-
-    def styled(value, **style):
-        cell = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
-
-    sheet.append([styled(header, font=bold) for header in table.headers])
-    # A styled cell is an object; one per column is made once and given each
-    # row's value: append() writes the row before it returns, so the next
-    # row may reuse them (a new cell per date was a third of the time).
-    date_cells: dict[int, WriteOnlyCell] = {}
-    text_cells: dict[int, WriteOnlyCell] = {}
-    count = 0
-    for row in table.rows:
-        cells = []
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                if wrap is not None or value.startswith("="):
-                    cell = text_cells.get(column)
-                    if cell is None:
-                        cell = text_cells[column] = styled(None, alignment=wrap) if wrap else styled(None)
-                    cell.value = value
-                    # openpyxl would store a string starting with "=" as a formula; ours are always text.
-                    cell.data_type = "s"
-                    value = cell
-            elif isinstance(value, date):
-                cell = date_cells.get(column)
-                if cell is None:
-                    cell = date_cells[column] = styled(None, number_format="DD.MM.YYYY")
-                cell.value = value
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
-        count += 1
-    if count:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{count + 1}"
+    """Write the table as XLSX into a binary file, row by row (reports.xlsx:
+    each row goes to the file as it comes and is never looked at again).
+    Text stays text, so a narrative starting with "=" is never a formula;
+    dates are dates; long text wraps where the table asks for it."""
+    sheets = [Sheet(table.title, table.headers, table.rows, widths=table.widths, wrap=table.wrap)]
     if table.info:
-        info = workbook.create_sheet(_("Info"))
-        info.column_dimensions["A"].width = 22
-        info.column_dimensions["B"].width = 90
-        for label, value in table.info:
-            info.append([styled(label, font=bold), styled(value, data_type="s")])
-    workbook.save(target)
+        sheets.append(
+            Sheet(
+                _("Info"),
+                headers=(),
+                rows=[(label, "" if value is None else str(value)) for label, value in table.info],
+                widths=(22, 90),
+                freeze_header=False,
+                autofilter=False,
+                bold_first_column=True,
+            )
+        )
+    write_workbook(target, sheets)
 
 
 def to_xlsx(table: Table) -> bytes:
