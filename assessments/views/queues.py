@@ -31,6 +31,7 @@ from assessments import queue_selectors
 from assessments.deadlines import deadline_status
 from assessments.filters import CentreListFilter, OfficeQueueFilter, QueueFilter, ReviewerQueueFilter
 from assessments.models import AssessmentKind, AssessmentState, DeadlineStatus
+from assessments.queue_html import centre_rows_html, queue_rows_html
 from certification.models import FamilienzentrumForm
 from certification.selectors import roles_for
 from certification.services import ENDING_SOON_MONTHS, add_months
@@ -319,12 +320,20 @@ def office_queue(request):
         raise Http404
     listing = _listing(request, OfficeQueueFilter, queue_selectors.office_queue(), as_rows=queue_selectors.row_values)
     builder = RowBuilder(request.user)
+    rows = [builder.office_row(values) for values in listing.page.object_list]
+    labels = column_labels()
+    # Without JavaScript, "select all on this page" is a link that shows the page with every box ticked.
+    select_all = request.GET.get("auswahl") == "alle"
+    empty = (
+        _("Keine Selbstbewertung passt zu Suche und Filtern.")
+        if listing.is_filtered
+        else _("Keine Selbstbewertung wartet auf Begutachtung.")
+    )
     context = {
         "listing": listing,
-        "rows": [builder.office_row(values) for values in listing.page.object_list],
-        "labels": column_labels(),
-        # Without JavaScript, "select all on this page" is a link that shows the page with every box ticked.
-        "select_all": request.GET.get("auswahl") == "alle",
+        "rows": rows,
+        "rows_html": queue_rows_html(rows, labels, pickable=True, select_all=select_all, empty_text=empty),
+        "labels": labels,
     }
     return render(request, "assessments/queues/office_queue.html", context)
 
@@ -342,10 +351,18 @@ def my_reviews(request):
         user=request.user,
     )
     builder = RowBuilder(request.user)
+    rows = [builder.reviewer_row(values) for values in listing.page.object_list]
+    labels = column_labels()
+    empty = (
+        _("Keine Ihrer Begutachtungen passt zu Suche und Filtern.")
+        if listing.is_filtered
+        else _("Ihnen sind derzeit keine offenen Begutachtungen zugewiesen.")
+    )
     context = {
         "listing": listing,
-        "rows": [builder.reviewer_row(values) for values in listing.page.object_list],
-        "labels": column_labels(),
+        "rows": rows,
+        "rows_html": queue_rows_html(rows, labels, pickable=False, select_all=False, empty_text=empty),
+        "labels": labels,
     }
     return render(request, "assessments/queues/my_reviews.html", context)
 
@@ -359,10 +376,18 @@ def centre_list(request):
     listing = _listing(
         request, CentreListFilter, queue_selectors.centres_for_list(request.user), show_reviewers=is_office
     )
+    entries = centre_entries(listing.page.object_list, RowBuilder(request.user))
+    labels = column_labels()
+    empty = (
+        _("Kein Familienzentrum passt zu Suche und Filtern.")
+        if listing.is_filtered
+        else _("Noch keine Familienzentren.")
+    )
     context = {
         "listing": listing,
-        "rows": centre_entries(listing.page.object_list, RowBuilder(request.user)),
-        "labels": column_labels(),
+        "rows": entries,
+        "rows_html": centre_rows_html(entries, labels, show_reviewers=is_office, empty_text=empty),
+        "labels": labels,
         "show_reviewers": is_office,
     }
     return render(request, "assessments/queues/centre_list.html", context)

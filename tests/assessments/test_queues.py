@@ -298,6 +298,21 @@ def test_the_office_sees_every_centre_on_the_centre_list(client, olga, centre, o
     assert set(rows_of(client.get(CENTRES))) == {centre.pk, other_centre.pk}
 
 
+def test_names_typed_by_people_are_escaped_in_the_rows(client, olga, mini_catalogue, gabi):
+    """The rows are written in Python (assessments.queue_html), not by the
+    template engine: every value still reaches the page escaped."""
+    hostile = 'Kita <script>alert("x")</script> & "Söhne"'
+    traeger = TraegerFactory(name="Träger <b>fett</b>")
+    centre = make_centre(hostile, traeger=traeger, city="<i>Jülich</i>", number="NR-'1'")
+    make_assessment(centre, mini_catalogue, state=AssessmentState.SUBMITTED, reviewer=gabi)
+    client.force_login(olga)
+    for url in (OFFICE_QUEUE, CENTRES):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page and "<b>fett</b>" not in page and "<i>Jülich</i>" not in page
+        assert "Kita &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;Söhne&quot;" in page
+        assert "Träger &lt;b&gt;fett&lt;/b&gt;" in page and "NR-&#x27;1&#x27;" in page
+
+
 # ---------------------------------------------------------------- the office's queue and its columns
 
 
