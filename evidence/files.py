@@ -221,3 +221,38 @@ def check_files(files: list) -> list[CheckedFile]:
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+# ---------------------------------------------------------------- shown in the browser
+
+# Only these are ever rendered, and only when the stored type and the file's
+# first bytes agree. Everything else (HTML, SVG, text, office files, a text
+# file named .pdf) gets the ordinary download as an attachment.
+INLINE_TYPES = {
+    "application/pdf": ("pdf", (b"%PDF-",)),
+    "image/png": ("image", (b"\x89PNG\r\n\x1a\n",)),
+    "image/jpeg": ("image", (b"\xff\xd8\xff",)),
+    "image/gif": ("image", (b"GIF87a", b"GIF89a")),
+    "image/webp": ("image", ()),  # RIFF....WEBP, checked below
+}
+INLINE_MAGIC_BYTES = 16
+
+
+def _magic_matches(content_type: str, head: bytes) -> bool:
+    if content_type == "image/webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    return any(head.startswith(signature) for signature in INLINE_TYPES[content_type][1])
+
+
+def inline_kind(revision) -> str:
+    """ "pdf", "image", or "" for a stored revision that is only ever
+    downloaded: the reviewer's preview renders the first two inline."""
+    content_type = (revision.content_type or "").split(";")[0].strip().lower()
+    if content_type not in INLINE_TYPES:
+        return ""
+    try:
+        with revision.file.open("rb") as handle:
+            head = handle.read(INLINE_MAGIC_BYTES)
+    except (OSError, ValueError):
+        return ""
+    return INLINE_TYPES[content_type][0] if _magic_matches(content_type, head) else ""

@@ -25,6 +25,7 @@ from assessments.views import evidence as evidence_views
 from assessments.views.common import is_id
 from assessments.views.review import _review_data, anchor_for
 from certification.models import Reviewer
+from evidence.files import inline_kind
 
 # ---------------------------------------------------------------- a whole area at once
 
@@ -97,18 +98,6 @@ def accept_area(request, pk: int, area_code: str):
 
 # ---------------------------------------------------------------- evidence in the browser
 
-# Only these are ever rendered, and only when the stored type and the file's
-# first bytes agree. Everything else (HTML, SVG, text, office files, a text
-# file named .pdf) gets the ordinary download as an attachment.
-PREVIEW_TYPES = {
-    "application/pdf": ("pdf", (b"%PDF-",)),
-    "image/png": ("image", (b"\x89PNG\r\n\x1a\n",)),
-    "image/jpeg": ("image", (b"\xff\xd8\xff",)),
-    "image/gif": ("image", (b"GIF87a", b"GIF89a")),
-    "image/webp": ("image", ()),  # RIFF....WEBP, checked below
-}
-MAGIC_BYTES = 16
-
 # The inline file's own policy: nothing may load, run or be submitted, the
 # document gets an opaque origin (sandbox without any allow-* token) and no
 # page may frame it. Chromium 156 shows a PDF in its built-in viewer under
@@ -122,25 +111,6 @@ PREVIEW_POLICY = {
     "frame-ancestors": ["'none'"],
     "sandbox": True,
 }
-
-
-def _magic_matches(content_type: str, head: bytes) -> bool:
-    if content_type == "image/webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    return any(head.startswith(signature) for signature in PREVIEW_TYPES[content_type][1])
-
-
-def preview_kind(revision) -> str:
-    """ "pdf", "image", or "" for a file that is only ever downloaded."""
-    content_type = (revision.content_type or "").split(";")[0].strip().lower()
-    if content_type not in PREVIEW_TYPES:
-        return ""
-    try:
-        with revision.file.open("rb") as handle:
-            head = handle.read(MAGIC_BYTES)
-    except (OSError, ValueError):
-        return ""
-    return PREVIEW_TYPES[content_type][0] if _magic_matches(content_type, head) else ""
 
 
 @csp(PREVIEW_POLICY)
@@ -163,7 +133,7 @@ def evidence_preview(request, revision_pk: int):
     """The file itself, inline, for exactly those who may download it; a file
     that may not be rendered goes the download's way."""
     revision = get_revision_for_user(request.user, revision_pk)
-    if not preview_kind(revision):
+    if not inline_kind(revision):
         return evidence_views.download(request, revision_pk)
     return _inline(revision)
 
@@ -173,7 +143,7 @@ def evidence_preview(request, revision_pk: int):
 def evidence_preview_page(request, revision_pk: int):
     """An image on a page of its own (a PDF opens in the browser's viewer)."""
     revision = get_revision_for_user(request.user, revision_pk)
-    kind = preview_kind(revision)
+    kind = inline_kind(revision)
     if kind == "pdf":
         return redirect("assessments:evidence_preview", revision.pk)
     if kind != "image":
