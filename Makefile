@@ -57,7 +57,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	# The layers (reports -> assessments -> evidence -> certification -> notifications -> accounts)
+	# The layers (reports -> assessments -> journal -> register -> evidence -> certification -> notifications -> accounts)
 	# and models free of services, evaluation and tasks: contracts in pyproject.toml.
 	$(VENV)/bin/lint-imports
 
