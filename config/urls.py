@@ -12,6 +12,7 @@ urlpatterns = [
     path("katalog/", include("certification.urls")),
     path("selbstbewertung/", include("assessments.urls")),
     path("berichte/", include("reports.urls")),
+    path("angebotsjournal/", include("journal.urls")),
     path("benachrichtigungen/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,195 @@
+"""The journal's pages: who may see and keep them, recording an offer or a
+series, and refused input that changes nothing and loses nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from certification.models import CriterionItem
+from evidence.models import Evidence
+from journal.models import JournalEntry, JournalSession
+
+TODAY = date(2026, 12, 2)
+
+PERSONAS = ["alice", "bob", "tina", "tom", "paula", "rita", "olga", "anonymous"]
+# Reading: the centre's Leitung, its Träger's staff, the office.
+READS = {"alice": 200, "tina": 200, "olga": 200}
+# Keeping: the centre's Leitung only.
+KEEPS = {"alice": 200}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(date(2026, 12, 2), tick=False):
+        yield
+
+
+@pytest.fixture
+def weekly_catalogue(catalogue):
+    CriterionItem.objects.filter(criterion__catalogue=catalogue, code="1.3").update(
+        frequency={"per": "week", "allowed_gaps": 6}
+    )
+    return catalogue
+
+
+@pytest.fixture
+def people(alice, bob, tina, tom, paula, rita, olga):
+    return {"alice": alice, "bob": bob, "tina": tina, "tom": tom, "paula": paula, "rita": rita, "olga": olga}
+
+
+def counts() -> tuple[int, int, int]:
+    return JournalEntry.objects.count(), JournalSession.objects.count(), Evidence.objects.count()
+
+
+def post_entry(client, centre, **fields):
+    data = {
+        "title": "Eltern-Kind-Gruppe",
+        "first_date": "2026-11-03",
+        "criteria": ["1.3"],
+        "participants": "8",
+        "recurrence": "once",
+        "kind": "group",
+        "target_group": "families",
+        **fields,
+    }
+    return client.post(reverse("journal:entry_new", args=[centre.pk]), data)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_permission_table(client, people, centre, catalogue, who):
+    if who != "anonymous":
+        client.force_login(people[who])
+    entry_url = reverse("journal:journal", args=[centre.pk])
+    new_url = reverse("journal:entry_new", args=[centre.pk])
+    expected_read = READS.get(who, 302 if who == "anonymous" else 404)
+    expected_keep = KEEPS.get(who, 302 if who == "anonymous" else 404)
+    assert client.get(entry_url).status_code == expected_read
+    assert client.get(new_url).status_code == expected_keep
+    before = counts()
+    response = post_entry(client, centre)
+    assert response.status_code == (302 if who == "alice" else expected_keep)
+    assert counts() == ((before[0] + 1, before[1] + 1, before[2]) if who == "alice" else before)
+
+
+@pytest.mark.parametrize("who", ["bob", "tina", "paula", "rita", "olga"])
+def test_others_cannot_change_or_remove_an_entry(client, people, centre, alice, catalogue, who):
+    client.force_login(alice)
+    post_entry(client, centre)
+    entry = JournalEntry.objects.get()
+    client.force_login(people[who])
+    for name in ("journal:entry_edit", "journal:entry_delete"):
+        assert client.post(reverse(name, args=[entry.pk]), {"title": "Gekapert"}).status_code == 404
+    entry.refresh_from_db()
+    assert entry.title == "Eltern-Kind-Gruppe" and JournalEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"first_date": "2024-12-31"}, "first_date", "außerhalb der Prüfjahre"),
+        ({"recurrence": "weekly", "until": ""}, "until", "braucht ein Enddatum"),
+        ({"participants": "-3"}, "participants", "zwischen 0 und"),
+        ({"criteria": []}, "criteria", "mindestens ein Kriterium"),
+        ({"recurrence": "weekly", "first_date": "2026-11-03", "until": "2026-10-01"}, "until", "vor dem ersten Termin"),
+    ],
+)
+def test_bad_input_is_refused_on_its_field_and_nothing_is_lost(
+    client, alice, centre, catalogue, fields, field, message
+):
+    client.force_login(alice)
+    before = counts()
+    response = post_entry(client, centre, title="Mein getippter Titel", **fields)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert "Mein getippter Titel" in response.content.decode()
+    assert counts() == before
+
+
+def test_an_unknown_criterion_code_is_refused(client, alice, centre, catalogue):
+    client.force_login(alice)
+    before = counts()
+    response = post_entry(client, centre, criteria=["9.9"])
+    assert response.status_code == 400 and "criteria" in response.context["form"].errors
+    assert counts() == before
+
+
+def test_a_weekly_series_is_recorded_in_one_go(client, alice, centre, catalogue):
+    client.force_login(alice)
+    response = post_entry(client, centre, recurrence="weekly", first_date="2026-08-04", until="2026-10-27")
+    assert response.status_code == 302
+    entry = JournalEntry.objects.get()
+    assert entry.sessions.count() == 13 and (entry.first_date, entry.last_date) == (
+        date(2026, 8, 4),
+        date(2026, 10, 27),
+    )
+    page = client.get(response.url)
+    assert "Serie „Eltern-Kind-Gruppe“ mit 13 Terminen gespeichert." in page.content.decode()
+
+
+def test_the_same_form_sent_twice_records_the_offer_once(client, alice, centre, catalogue):
+    client.force_login(alice)
+    token = client.get(reverse("journal:entry_new", args=[centre.pk])).context["form"].initial["token"]
+    assert post_entry(client, centre, token=token).status_code == 302
+    second = post_entry(client, centre, token=token)
+    assert second.status_code == 302 and JournalEntry.objects.count() == 1
+    assert "bereits gespeichert" in client.get(second.url).content.decode()
+
+
+def test_a_disguised_attachment_is_refused_on_its_field(client, alice, centre, catalogue):
+    client.force_login(alice)
+    before = counts()
+    fake = SimpleUploadedFile("flyer.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
+    data = {
+        "title": "Flyer",
+        "first_date": "2026-11-03",
+        "criteria": ["1.3"],
+        "recurrence": "once",
+        "kind": "group",
+        "target_group": "families",
+        "attachment": fake,
+    }
+    response = client.post(reverse("journal:entry_new", args=[centre.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["attachment"]
+    assert counts() == before
+
+
+def test_the_journal_shows_coverage_and_a_weekly_series_covers_1_3(client, alice, centre, weekly_catalogue):
+    client.force_login(alice)
+    post_entry(client, centre, recurrence="weekly", first_date="2026-01-05", until="2027-01-31")
+    page = client.get(reverse("journal:journal", args=[centre.pk]))
+    coverage = {item.criterion_code: item for item, _title in page.context["coverage"]}
+    assert coverage["1.3"].is_met
+    assert 'data-criterion="1.3" data-status="met"' in page.content.decode()
+
+
+def test_edit_and_delete(client, alice, centre, catalogue):
+    client.force_login(alice)
+    post_entry(client, centre)
+    entry = JournalEntry.objects.get()
+    edit = reverse("journal:entry_edit", args=[entry.pk])
+    assert client.get(edit).context["form"].initial["title"] == "Eltern-Kind-Gruppe"
+    response = client.post(
+        edit,
+        {
+            "title": "Krabbelgruppe",
+            "first_date": "2026-11-10",
+            "criteria": ["1.3", "1.5"],
+            "recurrence": "once",
+            "kind": "group",
+            "target_group": "families",
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.title == "Krabbelgruppe" and set(entry.tags.values_list("criterion_code", flat=True)) == {"1.3", "1.5"}
+    assert client.get(reverse("journal:entry_delete", args=[entry.pk])).status_code == 200
+    assert JournalEntry.objects.count() == 1  # a GET asks, only the POST removes
+    client.post(reverse("journal:entry_delete", args=[entry.pk]))
+    assert JournalEntry.objects.count() == 0
