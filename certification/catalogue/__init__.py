@@ -17,6 +17,7 @@ from certification.catalogue.parsed import (
 )
 from certification.catalogue.reader import (
     CATALOGUE_DIR,
+    CORRECTED_CATALOGUE,
     SHIPPED_CATALOGUE,
     CatalogueError,
     parse_catalogue,
@@ -26,6 +27,7 @@ from certification.catalogue.writer import LoadResult, load_catalogue_file, writ
 
 __all__ = [
     "CATALOGUE_DIR",
+    "CORRECTED_CATALOGUE",
     "SHIPPED_CATALOGUE",
     "CatalogueError",
     "LoadResult",

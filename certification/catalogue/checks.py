@@ -9,11 +9,14 @@ found in within one line; the checks therefore run in a fixed order.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from certification.catalogue.frequency_checks import FrequencyChecks
 from certification.catalogue.nodes import join, list_entry_path
 from certification.catalogue.parsed import ParsedArea, ParsedCatalogue, ParsedCriterion, ParsedItem
 from certification.catalogue.rule_checks import RuleChecks
@@ -223,6 +226,7 @@ class CriterionChecks:
         self.reader = reader
         self.problems = reader.problems
         self._criterion_lines: dict[str, int] = {}
+        self._frequencies = FrequencyChecks(reader)
 
     def read(self, node: Node, list_path: str, index: int, area_code: str | None) -> ParsedCriterion | None:
         reader = self.reader
@@ -237,6 +241,13 @@ class CriterionChecks:
         level = reader.choice(fields, "level", path, CriterionLevel)
         points = reader.integer(fields, "points", path, minimum=0)
         qualification_min_hours = reader.integer(fields, "qualification_min_hours", path, minimum=1)
+        hours_are_assumption = reader.boolean(fields, "qualification_min_hours_assumption", path)
+        if hours_are_assumption and "qualification_min_hours" not in fields:
+            self.problems.error(
+                fields["qualification_min_hours_assumption"],
+                join(path, "qualification_min_hours_assumption"),
+                _("Ohne qualification_min_hours gibt es keinen Mindestumfang, der eine Annahme sein könnte."),
+            )
         logic = reader.choice(fields, "logic", path, ItemLogic) if "logic" in fields else ""
         typical_evidence = reader.text(fields, "typical_evidence", path) or ""
         # Absent, the criterion expects evidence when the file names what
@@ -248,6 +259,8 @@ class CriterionChecks:
             else bool(typical_evidence)
         )
         items = self._read_items(fields, path, code)
+        if "frequency" in fields:
+            items = self._with_main_frequency(fields, path, items)
         if items and len(items) > 1 and "logic" not in fields:
             self.problems.error(
                 node,
@@ -274,7 +287,28 @@ class CriterionChecks:
             qualification_min_hours=qualification_min_hours,
             per_site=bool(reader.boolean(fields, "per_site", path)),
             items=items,
+            qualification_min_hours_is_assumption=bool(hours_are_assumption),
         )
+
+    def _with_main_frequency(self, fields: dict[str, Node], path: str, items: list[ParsedItem]) -> list[ParsedItem]:
+        """The criterion's `frequency` is its main item's: written once, on
+        either, so two places cannot disagree."""
+        key_path = join(path, "frequency")
+        frequency = self._frequencies.read(fields["frequency"], key_path)
+        main_node = _main_item_node(fields)
+        if main_node is not None and _has_key(main_node, "frequency"):
+            self.problems.error(
+                fields["frequency"],
+                key_path,
+                _(
+                    "Die Häufigkeit steht schon beim ersten Punkt (der Hauptaussage); geben Sie sie nur an "
+                    "einer Stelle an."
+                ),
+            )
+            return items
+        if frequency is None or not items:
+            return items
+        return [dataclasses.replace(items[0], frequency=frequency), *items[1:]]
 
     def _check_code(self, fields: dict[str, Node], path: str, code: str, area_code: str | None) -> None:
         self.problems.first_use(
@@ -331,6 +365,9 @@ class CriterionChecks:
             code=code or "",
             text=reader.text(fields, "text", path, required=True) or "",
             text_en=reader.text(fields, "text_en", path) or "",
+            frequency=(
+                self._frequencies.read(fields["frequency"], join(path, "frequency")) if "frequency" in fields else None
+            ),
         )
 
     def _check_item_code(self, node: Node, path: str, code: str, criterion_code: str, *, is_main: bool) -> None:
@@ -354,6 +391,19 @@ class CriterionChecks:
                 )
                 % {"code": code, "criterion": criterion_code},
             )
+
+
+def _main_item_node(criterion_fields: dict[str, Node]) -> Node | None:
+    items = criterion_fields.get("items")
+    if isinstance(items, SequenceNode) and items.value:
+        return items.value[0]
+    return None
+
+
+def _has_key(node: Node, key: str) -> bool:
+    return isinstance(node, MappingNode) and any(
+        isinstance(key_node, ScalarNode) and key_node.value == key for key_node, _value in node.value
+    )
 
 
 def _criterion_belongs_to_area(criterion_code: str, area_code: str) -> bool:

@@ -18,6 +18,8 @@ class ParsedItem:
     code: str
     text: str
     text_en: str
+    # Frequency.to_data(), as CriterionItem.frequency stores it; None without one.
+    frequency: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ParsedCriterion:
     qualification_min_hours: int | None
     per_site: bool
     items: list[ParsedItem]
+    # The minimum hours have no public source (shared/DOMAIN.md).
+    qualification_min_hours_is_assumption: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class ParsedRule:
     min_basis: int | None
     min_aufbau: int | None
     min_points: int | None
+    # The minimums have no public source: the UI marks them as an assumption.
+    is_assumption: bool = False
 
 
 @dataclass(frozen=True)

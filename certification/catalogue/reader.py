@@ -37,7 +37,12 @@ if TYPE_CHECKING:
     from certification.catalogue.schema import Keys
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogues"
+# The first working version: the test fixtures and the bench are built on it,
+# and assessments begun on it stay on it.
 SHIPPED_CATALOGUE = CATALOGUE_DIR / "gfz-2020-arbeitsfassung.yaml"
+# Its corrected successor (2020-AF2: 4H with one criterion, frequencies,
+# assumption marks), the version new assessments get from its valid_from on.
+CORRECTED_CATALOGUE = CATALOGUE_DIR / "gfz-2020-arbeitsfassung-af2.yaml"
 
 # The C parser is much faster and keeps the same line marks; fall back to the
 # pure-Python one where libyaml is missing.

@@ -98,6 +98,7 @@ class RuleChecks:
             min_basis=minimums["min_basis"],
             min_aufbau=minimums["min_aufbau"],
             min_points=minimums["min_points"],
+            is_assumption=bool(reader.boolean(fields, "assumption", path)),
         )
         # Reachability is only meaningful over a valid set of areas.
         if area_codes is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from certification.frequency import Per
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -43,14 +45,25 @@ CRITERION_KEYS = Keys(
         "typical_evidence_en",
         "evidence_required",
         "qualification_min_hours",
+        "qualification_min_hours_assumption",
         "logic",
         "per_site",
+        # Shorthand for the frequency of the criterion's first (main) item.
+        "frequency",
     ),
 )
-ITEM_KEYS = Keys(required=("code", "text"), optional=("text_en",))
+ITEM_KEYS = Keys(required=("code", "text"), optional=("text_en", "frequency"))
+FREQUENCY_KEYS = Keys(required=("per",), optional=("times", "min_sessions", "allowed_gaps", "assumption"))
 RULE_KEYS = Keys(
     required=("code", "title", "areas"),
-    optional=("title_en", "applies_to_chosen_profiles_only", "min_basis", "min_aufbau", "min_points"),
+    optional=(
+        "title_en",
+        "applies_to_chosen_profiles_only",
+        "min_basis",
+        "min_aufbau",
+        "min_points",
+        "assumption",
+    ),
 )
 RULE_MINIMUM_KEYS = ("min_basis", "min_aufbau", "min_points")
 
@@ -80,6 +93,10 @@ SMALL_INT_MAX = 32767
 # The profile choices a rule is checked against (all combinations of
 # min_profile_areas to max_profile_areas selectable profile areas).
 MAX_PROFILE_CHOICES = 500
+# The shorter half-year of a review year (1 August - 31 January) has 26 full
+# weeks and 6 months; at least one period of each must keep a session, or a
+# "weekly" requirement would be met without any.
+HALF_YEAR_PERIODS = {Per.WEEK: 26, Per.MONTH: 6}
 # Mappings and lists inside each other; the schema itself needs 7 levels.
 MAX_NESTING_DEPTH = 20
 # Reading stops after this many problems: enough to fix a file in one pass,

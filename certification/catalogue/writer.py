@@ -9,10 +9,10 @@ One exception: the English translations (the `*_en` keys). They are
 presentation, not what a centre is judged on, and the shipped working
 version gained most of them after it was loaded. A file whose every other
 value equals the loaded rows (German texts, codes, levels, points, logic,
-flags, thresholds, order) updates the translations of the loaded version in
-place and records the new file's hash; anything else still needs a new
-version number. Submitted snapshots keep the hash they froze: the German
-content they name is unchanged.
+flags, thresholds, frequencies, assumption marks, order) updates the
+translations of the loaded version in place and records the new file's
+hash; anything else still needs a new version number. Submitted snapshots
+keep the hash they froze: the German content they name is unchanged.
 """
 
 from __future__ import annotations
@@ -264,6 +264,7 @@ def _insert_criteria(catalogue: CatalogueVersion, parsed: ParsedCatalogue, areas
                 typical_evidence_en=parsed_criterion.typical_evidence_en,
                 evidence_required=parsed_criterion.evidence_required,
                 qualification_min_hours=parsed_criterion.qualification_min_hours,
+                qualification_min_hours_is_assumption=parsed_criterion.qualification_min_hours_is_assumption,
                 logic=parsed_criterion.logic,
                 per_site=parsed_criterion.per_site,
                 order=order,
@@ -275,7 +276,14 @@ def _insert_criteria(catalogue: CatalogueVersion, parsed: ParsedCatalogue, areas
     Criterion.objects.bulk_create([criterion for _parsed, criterion in criterion_pairs])
     CriterionItem.objects.bulk_create(
         [
-            CriterionItem(criterion=criterion, code=item.code, text=item.text, text_en=item.text_en, order=order)
+            CriterionItem(
+                criterion=criterion,
+                code=item.code,
+                text=item.text,
+                text_en=item.text_en,
+                frequency=item.frequency,
+                order=order,
+            )
             for parsed_criterion, criterion in criterion_pairs
             for order, item in enumerate(parsed_criterion.items, start=1)
         ]
@@ -294,6 +302,7 @@ def _insert_rules(catalogue: CatalogueVersion, parsed: ParsedCatalogue, areas: l
                 min_basis=rule.min_basis,
                 min_aufbau=rule.min_aufbau,
                 min_points=rule.min_points,
+                is_assumption=rule.is_assumption,
                 order=order,
             )
             for order, rule in enumerate(parsed.rules, start=1)
