@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from assessments.evaluation import Evaluation, load_answers
 from assessments.forms import AnswerForm, EvidenceUploadForm
+from assessments.journal_evidence import journal_cards
 from assessments.selectors import evidence_by_criterion, open_queries_by_criterion, warnings_by_criterion
 from certification.selectors import history_sizes
 from evidence.selectors import documents_available_to
@@ -41,6 +42,9 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
     # The entries themselves are loaded when the user opens a card's history.
     history = history_sizes(assessment, criterion_ids)
     queries = open_queries_by_criterion(assessment)
+    # Changes with the journal, not with the answers: kept under its own
+    # fingerprint, which the card's includes.
+    journal = journal_cards(assessment, criteria, timezone.localdate())
     page = _page_fingerprint(request, assessment, sites, editable)
     for_regions = _regions_with_messages(request)
 
@@ -63,12 +67,17 @@ def build_cards(request, assessment, area, evaluation: Evaluation, *, editable: 
             "history_size": history.get(criterion.pk, (0, None))[0],
             "history_newest": history.get(criterion.pk, (0, None))[1],
             "query": queries.get(criterion.pk),
+            "journal": journal.get(criterion.pk),
         }
+        region = f"journal-{criterion.pk}"
+        card["journal_fingerprint"] = (
+            _journal_fingerprint(page, card) if card["journal"] and region not in for_regions else ""
+        )
         evidence_kept = not conflict and f"nachweise-{criterion.pk}" not in for_regions
         # The evidence section is kept on its own too: an autosave changes the
         # answer, and the card is rendered again around a kept evidence section.
         card["evidence_fingerprint"] = _evidence_fingerprint(page, card) if evidence_kept else ""
-        keep = evidence_kept and f"antwort-{criterion.pk}" not in for_regions
+        keep = evidence_kept and f"antwort-{criterion.pk}" not in for_regions and region not in for_regions
         card["fingerprint"] = _card_fingerprint(page, card) if keep else ""
         cards.append(card)
     return cards
@@ -97,7 +106,7 @@ def _regions_with_messages(request) -> set[str]:
 
 def _page_fingerprint(request, assessment, sites, editable: bool) -> list:
     return [
-        "checklist-card-1",
+        "checklist-card-2",
         assessment.pk,
         assessment.catalogue.source_sha256,
         translation.get_language(),
@@ -133,6 +142,11 @@ def _evidence_fingerprint(page: list, card: dict) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def _journal_fingerprint(page: list, card: dict) -> str:
+    parts = [page, card["criterion"].pk, card["journal"].fingerprint()]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def _card_fingerprint(page: list, card: dict) -> str:
     answer = card["answer"]
     query = card["query"]
@@ -141,6 +155,7 @@ def _card_fingerprint(page: list, card: dict) -> str:
         card["criterion"].pk,
         (answer.pk, answer.version, answer.to_confirm) if answer else None,
         card["evidence_fingerprint"],
+        card["journal_fingerprint"] or bool(card["journal"]),
         (card["history_size"], card["history_newest"]),
         (query.verdict.pk, query.verdict.comment, query.verdict.reply, query.anchor) if query else None,
     ]

@@ -603,3 +603,29 @@ class DeadlineReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.kind} {self.due_date:%Y-%m-%d} ({self.stage})"
+
+
+class JournalLink(models.Model):
+    """An entry of the centre's offer journal (journal.JournalEntry) taken over
+    as evidence of one criterion of one assessment. The entry's attachment is
+    linked beside it as an ordinary EvidenceLink; `attachment_linked` says
+    whether taking over made that link, so unlinking the entry removes only
+    what taking it over added. A deleted journal entry leaves the draft
+    (CASCADE); a submission keeps its frozen copy in the payload."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="journal_links")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey("journal.JournalEntry", on_delete=models.CASCADE, related_name="+")
+    attachment_linked = models.BooleanField(default=False)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Übernommener Journaleintrag")
+        verbose_name_plural = _("Übernommene Journaleinträge")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion", "entry"], name="journal_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.criterion_id}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from assessments.evaluation import Evaluation, evaluate
+from assessments.journal_evidence import frozen_journal
 from assessments.models import Assessment, Submission, SubmissionRevision
 from assessments.selectors import evidence_by_criterion, warnings_by_criterion
 from certification.models import Criterion
@@ -33,6 +34,9 @@ def build_snapshot(assessment: Assessment, *, number: int, user, evaluation: Eva
     site_links = list(centre.site_links.all())
     linked = evidence_by_criterion(assessment)
     warnings = warnings_by_criterion(assessment, evaluation.scope_criteria, linked)
+    # The journal entries taken over, as they are now: later changes to the
+    # journal do not reach a submitted snapshot.
+    journal = frozen_journal(assessment)
     criteria = []
     for area in evaluation.scope_areas:
         for criterion in area.criteria.all():
@@ -54,6 +58,7 @@ def build_snapshot(assessment: Assessment, *, number: int, user, evaluation: Eva
                     "narrative": answer.narrative if answer else "",
                     "delivering_sites": sorted(site.pk for site in answer.delivering_sites.all()) if answer else [],
                     "evidence": [evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
+                    "journal": journal.get(criterion.pk, []),
                     "warnings": warnings.get(criterion.pk, []),
                 }
             )
@@ -156,12 +161,21 @@ def freeze_submission(assessment: Assessment, user, *, evaluation: Evaluation | 
     Assessment.objects.filter(pk=assessment.pk).update(submitted_at=submission.submitted_at)
     # These rows PROTECT the named revisions: a frozen file can never be deleted.
     criterion_ids = dict(Criterion.objects.filter(catalogue_id=assessment.catalogue_id).values_list("code", "pk"))
-    SubmissionRevision.objects.bulk_create(
-        SubmissionRevision(
-            submission=submission, criterion_id=criterion_ids[entry["code"]], revision_id=item["revision_id"]
-        )
+    # A journal entry's attachment is frozen like any other evidence, also
+    # when its own link was removed from the criterion.
+    frozen = {
+        (criterion_ids[entry["code"]], revision_id)
         for entry in payload["criteria"]
-        for item in entry["evidence"]
+        for revision_id in [item["revision_id"] for item in entry["evidence"]]
+        + [
+            (item.get("attachment") or {}).get("revision_id")
+            for item in entry.get("journal", [])
+            if (item.get("attachment") or {}).get("revision_id")
+        ]
+    }
+    SubmissionRevision.objects.bulk_create(
+        SubmissionRevision(submission=submission, criterion_id=criterion_id, revision_id=revision_id)
+        for criterion_id, revision_id in sorted(frozen)
     )
     return submission
 

@@ -24,7 +24,8 @@ class DateInput(forms.DateInput):
 
 class EntryForm(forms.Form):
     title = forms.CharField(label=_("Was fand statt?"), max_length=200)
-    first_date = forms.DateField(label=_("Datum (erster Termin)"), widget=DateInput())
+    # Not required here: single dates (recurrence DATES) need none; the service names what is missing.
+    first_date = forms.DateField(label=_("Datum (erster Termin)"), required=False, widget=DateInput())
     criteria = forms.MultipleChoiceField(
         label=_("Dient den Kriterien"), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -52,13 +53,35 @@ class EntryForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, criteria, sites=(), partners=(), **kwargs):
+        """`criteria`: the (code, label) choices, all of the catalogue or only
+        a partner's invited ones; `partners` None for a partner's own form
+        (it is the partner)."""
         super().__init__(*args, **kwargs)
         self.fields["criteria"].choices = criteria
         self.fields["site"].choices = [("", _("das ganze Familienzentrum"))] + list(sites)
-        self.fields["partner"].choices = [("", _("ohne Kooperationspartner"))] + list(partners)
         if len(sites) < 2:
             # A single site has nothing to choose.
             del self.fields["site"]
+        if partners is None:
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].choices = [("", _("ohne Kooperationspartner"))] + list(partners)
+
+    MORE_FIELDS = ("recurrence", "until", "dates", "kind", "target_group", "site", "partner", "note", "attachment")
+
+    @property
+    def more_open(self) -> bool:
+        """The "Mehr Angaben" fold stays open when it holds an error or
+        anything other than the defaults, so nothing typed is hidden."""
+        for name in self.MORE_FIELDS:
+            if name not in self.fields:
+                continue
+            if self[name].errors:
+                return True
+            value = self[name].value()
+            if name != "attachment" and value not in (None, "", self.fields[name].initial):
+                return True
+        return False
 
     def clean_dates(self) -> list[date]:
         text = self.cleaned_data.get("dates", "")
@@ -84,7 +107,7 @@ class EntryForm(forms.Form):
             until=data.get("until"),
             dates=data.get("dates") or [],
             site_id=data.get("site"),
-            partner_id=data.get("partner"),
+            partner_id=data.get("partner") if "partner" in self.fields else None,
             target_group=data.get("target_group") or TargetGroup.FAMILIES,
             participants=data.get("participants"),
             note=data.get("note", ""),

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from weasyprint.urls import URLFetcher, URLFetchingError
 
+from assessments.journal_evidence import journal_line
 from assessments.models import AssessmentKind, ItemStatus, Verdict
 from certification.models import CriterionLevel, FamilienzentrumForm, ItemLogic
 from reports.models import ReportKind
@@ -154,6 +155,8 @@ def _criterion(entry: dict, site_names: dict[int, str]) -> dict:
         "narrative": entry.get("narrative", ""),
         "sites": [site_names.get(site_id, f"#{site_id}") for site_id in entry.get("delivering_sites", [])],
         "evidence": [_evidence(document) for document in entry.get("evidence") or []],
+        # Snapshots before the journal (issue 13) have no such key.
+        "journal": [journal_line(item) for item in entry.get("journal") or [] if isinstance(item, dict)],
     }
 
 

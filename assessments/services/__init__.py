@@ -47,6 +47,12 @@ from assessments.services.evidence import (
     unlink_evidence,
     upload_for_criterion,
 )
+from assessments.services.journal import (
+    TakenOver,
+    link_journal_entry,
+    take_over_journal,
+    unlink_journal_entry,
+)
 from assessments.services.partners import (
     INVITATION_SALT,
     accept_invitation,
@@ -88,7 +94,11 @@ __all__ = [
     "INVITATION_SALT",
     "InvitationInvalid",
     "Refusal",
+    "TakenOver",
     "TransitionRefused",
+    "link_journal_entry",
+    "take_over_journal",
+    "unlink_journal_entry",
     "accept_area",
     "accept_invitation",
     "create_calendar_token",

@@ -28,6 +28,7 @@ from assessments.forms import (
 )
 from assessments.history import criterion_history as history_rows
 from assessments.history import profile_history
+from assessments.journal_evidence import coverage_warnings
 from assessments.models import AssessmentState
 from assessments.rules import get_assessment_for_user
 from assessments.selectors import (
@@ -313,8 +314,16 @@ def ready(request, pk: int):
         for criterion in in_scope
         if criterion.pk in warnings_by_pk
     ]
+    # The journal's frequencies not met in the review year: warnings, never blockers.
+    coverage = coverage_warnings(assessment, in_scope, timezone.localdate())
+    journal_gaps = [
+        {"criterion": criterion, "messages": coverage[criterion.pk]}
+        for criterion in in_scope
+        if criterion.pk in coverage
+    ]
     context = {
         "assessment": assessment,
+        "journal_gaps": journal_gaps,
         "readiness": group_readiness(problems, evaluation),
         "problems": problems,
         "warnings": warnings,

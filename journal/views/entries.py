@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from certification.models import Kooperationspartner
+from certification.templatetags.catalogue_tags import localized
 from evidence.files import UploadRejected
 from journal import selectors, services
 from journal.coverage import coverage_of
 from journal.forms import EntryForm
+from journal.models import Recurrence
 from journal.rules import get_centre_for_journal, get_entry_for_user
 
 PAGE_SIZE = 25
@@ -49,16 +50,32 @@ def spend_token(request, token: str, entry_id: int) -> None:
     request.session[TOKENS] = [kept for kept in request.session.get(TOKENS, []) if kept != token]
 
 
-def entry_form(request, familienzentrum, *, data=None, files=None, initial=None, criteria=None) -> EntryForm:
+def entry_form(
+    request, familienzentrum, *, data=None, files=None, initial=None, criteria=None, as_partner=False
+) -> EntryForm:
+    """The entry form of `familienzentrum`'s journal. A new form starts on
+    today with the criteria used last (or those of `initial`) and carries
+    a one-time token. `criteria`: (code, label) choices, by default every
+    criterion of the catalogue in force; a partner's form names no partner
+    (it is the partner)."""
     today = timezone.localdate()
     sites = [(link.site_id, str(link.site)) for link in familienzentrum.site_links.select_related("site")]
-    partners = list(Kooperationspartner.objects.order_by("name").values_list("pk", "name"))
+    partners = None if as_partner else list(selectors.partners_for_journal(familienzentrum).values_list("pk", "name"))
     if criteria is None:
-        criteria = selectors.criteria_choices(selectors.catalogue_for_journal(today))
+        criteria = selectors.criteria_choices(
+            selectors.journal_criteria(selectors.catalogue_for_journal(familienzentrum, today))
+        )
     if data is None:
-        initial = {"first_date": today, "criteria": request.session.get(LAST_CRITERIA, []), **(initial or {})}
+        offered = {code for code, _label in criteria}
+        last = [code for code in request.session.get(LAST_CRITERIA, []) if code in offered]
+        initial = {"first_date": today, "criteria": last, **(initial or {})}
         initial["token"] = issue_token(request)
     return EntryForm(data, files, criteria=criteria, sites=sites, partners=partners, initial=initial)
+
+
+def remember_criteria(request, form: EntryForm) -> None:
+    """The next offer is most often for the same criteria: the form starts with them."""
+    request.session[LAST_CRITERIA] = form.cleaned_data.get("criteria") or []
 
 
 def save_entry(request, form: EntryForm, record) -> object | None:
@@ -76,7 +93,7 @@ def save_entry(request, form: EntryForm, record) -> object | None:
 
 def saved_message(entry) -> str:
     count = entry.sessions.count()
-    if count == 1:
+    if entry.recurrence == Recurrence.ONCE or count == 1:
         return _("„%(title)s“ ist im Journal gespeichert.") % {"title": entry.title}
     return ngettext(
         "Serie „%(title)s“ mit %(count)d Termin gespeichert.",
@@ -90,26 +107,37 @@ def journal(request, pk: int):
     familienzentrum = get_centre_for_journal(request.user, pk)
     today = timezone.localdate()
     year = selectors.review_year_for_journal(today, request.GET.get("jahr"))
-    catalogue = selectors.catalogue_for_journal(today)
-    titles = selectors.criterion_titles(catalogue)
+    catalogue = selectors.catalogue_for_journal(familienzentrum, today)
+    criteria = selectors.journal_criteria(catalogue)
+    choices = selectors.criteria_choices(criteria)
+    titles = {criterion.code: localized(criterion, "title") for criterion in criteria}
     coverage = coverage_of(familienzentrum, catalogue, year, today) if catalogue else []
     half = request.GET.get("halbjahr", "")
+    if half not in ("1", "2"):
+        half = ""
     period = {"1": year.first_half, "2": year.second_half}.get(half, year.period)
     criterion = request.GET.get("kriterium", "")
-    entries = selectors.entries_of(familienzentrum, period, criterion if criterion in titles else "")
+    if criterion not in titles:
+        criterion = ""
+    entries = selectors.entries_of(familienzentrum, period, criterion)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("seite"))
     may_keep = request.user.has_perm("journal.keep_journal", familienzentrum)
+    form = None
+    if may_keep:
+        form = entry_form(
+            request, familienzentrum, criteria=choices, initial={"criteria": [criterion]} if criterion else None
+        )
     context = {
         "familienzentrum": familienzentrum,
         "year": year,
         "years": selectors.journal_years(today),
-        "coverage": [(item, titles.get(item.criterion_code, "")) for item in coverage],
+        "coverage": [(item, titles.get(item.criterion_code, item.criterion_code)) for item in coverage],
         "page": page,
         "half": half,
         "criterion": criterion,
-        "criteria": selectors.criteria_choices(catalogue),
+        "criteria": choices,
         "may_keep": may_keep,
-        "form": entry_form(request, familienzentrum) if may_keep else None,
+        "form": form,
     }
     return render(request, "journal/journal.html", context)
 
@@ -142,7 +170,7 @@ def entry_new(request, pk: int):
             request, "journal/entry_form.html", {"familienzentrum": familienzentrum, "form": form}, status=400
         )
     spend_token(request, token, entry.pk)
-    request.session[LAST_CRITERIA] = form.cleaned_data.get("criteria") or []
+    remember_criteria(request, form)
     messages.success(request, saved_message(entry))
     return redirect(journal_url)
 

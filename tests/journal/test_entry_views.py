@@ -193,3 +193,103 @@ def test_edit_and_delete(client, alice, centre, catalogue):
     assert JournalEntry.objects.count() == 1  # a GET asks, only the POST removes
     client.post(reverse("journal:entry_delete", args=[entry.pk]))
     assert JournalEntry.objects.count() == 0
+
+
+def test_a_series_of_single_dates_without_dates_is_refused_on_dates(client, alice, centre, catalogue):
+    client.force_login(alice)
+    before = counts()
+    response = post_entry(client, centre, recurrence="dates", first_date="", dates="")
+    assert response.status_code == 400
+    assert "mindestens ein Datum" in " ".join(response.context["form"].errors["dates"])
+    assert counts() == before
+
+
+def test_an_expired_session_sends_the_post_to_the_login_and_records_nothing(client, alice, centre, catalogue):
+    response = post_entry(client, centre)
+    assert response.status_code == 302 and reverse("accounts:login") in response.url
+    assert "next=" in response.url and JournalEntry.objects.count() == 0
+    # Signed in again, the same address shows a fresh form.
+    client.force_login(alice)
+    assert client.get(reverse("journal:entry_new", args=[centre.pk])).status_code == 200
+
+
+def test_the_form_starts_on_today_with_the_criteria_used_last_or_asked_for(client, alice, centre, catalogue):
+    client.force_login(alice)
+    new_url = reverse("journal:entry_new", args=[centre.pk])
+    form = client.get(new_url).context["form"]
+    assert form.initial["first_date"] == TODAY and form.initial["criteria"] == []
+    post_entry(client, centre, criteria=["1.3", "1.5"])
+    assert client.get(new_url).context["form"].initial["criteria"] == ["1.3", "1.5"]
+    assert client.get(new_url + "?kriterium=4B1").context["form"].initial["criteria"] == ["4B1"]
+
+
+def test_the_journal_lists_a_series_with_its_dates_and_the_attachment_link(client, alice, bob, centre, catalogue):
+    from tests.assessments.files import PDF_BYTES
+
+    client.force_login(alice)
+    flyer = SimpleUploadedFile("flyer.pdf", PDF_BYTES, content_type="application/pdf")
+    post_entry(client, centre, recurrence="weekly", first_date="2026-01-05", until="2026-03-30", attachment=flyer)
+    page = client.get(reverse("journal:journal", args=[centre.pk]))
+    html = page.content.decode()
+    assert "wöchentlich, 13 Termine, 5.1.–30.3.2026" in html
+    entry = page.context["page"].object_list[0]
+    link = reverse("assessments:evidence_download", args=[entry.attachment_revision_id])
+    assert link in html
+    assert client.get(link).status_code == 200
+    # Bob leads another centre: the file stays closed to him.
+    client.force_login(bob)
+    assert client.get(link).status_code == 404
+
+
+def test_filters_by_criterion_and_half_year_and_switches_the_review_year(client, alice, centre, catalogue):
+    client.force_login(alice)
+    post_entry(client, centre, title="Frühjahr", first_date="2026-03-03", criteria=["1.3"])
+    post_entry(client, centre, title="Herbst", first_date="2026-10-06", criteria=["1.5"])
+    post_entry(client, centre, title="Nächstes Jahr", first_date="2027-03-02", criteria=["1.3"])
+    journal_url = reverse("journal:journal", args=[centre.pk])
+
+    def titles(query):
+        return [entry.title for entry in client.get(journal_url + query).context["page"].object_list]
+
+    assert titles("") == ["Herbst", "Frühjahr"]
+    assert titles("?halbjahr=1") == ["Frühjahr"]
+    assert titles("?halbjahr=2") == ["Herbst"]
+    assert titles("?kriterium=1.3") == ["Frühjahr"]
+    assert titles("?jahr=2027") == ["Nächstes Jahr"]
+    # A year the journal does not keep, or nonsense, shows the current one.
+    assert titles("?jahr=2019") == titles("?jahr=abc") == ["Herbst", "Frühjahr"]
+
+
+def test_the_journal_page_costs_the_same_queries_for_many_entries(
+    client, alice, centre, catalogue, django_assert_max_num_queries
+):
+    from journal.services import EntryData, record_entry
+
+    client.force_login(alice)
+    journal_url = reverse("journal:journal", args=[centre.pk])
+    for number in range(3):
+        record_entry(user=alice, familienzentrum=centre, data=EntryData(f"E{number}", TODAY, ["1.3", "1.5"]))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(journal_url)
+    for number in range(20):
+        record_entry(user=alice, familienzentrum=centre, data=EntryData(f"F{number}", TODAY, ["1.3"]))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(journal_url)
+
+
+@pytest.mark.parametrize("who", ["tina", "olga"])
+def test_readers_who_do_not_keep_the_journal_see_no_form_and_no_edit_links(
+    client, people, alice, centre, catalogue, who
+):
+    client.force_login(alice)
+    post_entry(client, centre)
+    entry = JournalEntry.objects.get()
+    client.force_login(people[who])
+    page = client.get(reverse("journal:journal", args=[centre.pk]))
+    assert page.context["form"] is None
+    assert reverse("journal:entry_edit", args=[entry.pk]) not in page.content.decode()
+    assert client.get(reverse("journal:entry_edit", args=[entry.pk])).status_code == 404
+    assert client.get(reverse("journal:entry_delete", args=[entry.pk])).status_code == 404
