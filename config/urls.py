@@ -13,6 +13,7 @@ urlpatterns = [
     path("selbstbewertung/", include("assessments.urls")),
     path("berichte/", include("reports.urls")),
     path("angebotsjournal/", include("journal.urls")),
+    path("nachweisregister/", include("register.urls")),
     path("benachrichtigungen/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
