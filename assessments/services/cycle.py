@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from assessments.deadlines import review_year_of
 from assessments.evaluation import evaluate, readiness_problems
 from assessments.exceptions import AnswerConflict, CriterionNotInCatalogue, TransitionRefused
 from assessments.models import (
@@ -38,6 +39,7 @@ from assessments.snapshots import freeze_submission
 from certification.models import Area, AreaKind, CatalogueVersion, Criterion, Familienzentrum, LogAction
 from certification.services import log_action
 from evidence.selectors import documents_available_to
+from register.selectors import valid_for_recertification
 
 
 def start_assessment(
@@ -253,6 +255,7 @@ def start_recertification(
         set_step_dates(assessment, Step.START)  # due before the previous seal ends
         prefill_answers(assessment, snapshot.payload, user=user)
         relink_previous_evidence(assessment, snapshot)
+        link_register_evidence(assessment)
     return assessment
 
 
@@ -322,5 +325,27 @@ def relink_previous_evidence(assessment: Assessment, snapshot: Submission) -> in
         )
         for criterion_id, evidence_id in sorted(wanted)
         if evidence_id in available
+    )
+    return len(links)
+
+
+def link_register_evidence(assessment: Assessment) -> int:
+    """Link the standing register's documents (qualifications, cooperation
+    agreements) that are still valid at the end of the assessment's review
+    year to their criteria: they are submitted again at every
+    re-certification after checking that they are still valid
+    (shared/DOMAIN.md). Returns the number of links made."""
+    criteria = dict(Criterion.objects.filter(catalogue=assessment.catalogue).values_list("code", "pk"))
+    linked = set(assessment.evidence_links.values_list("criterion_id", "evidence_id"))
+    wanted = {
+        (criteria[code], evidence.pk)
+        for code, evidence in valid_for_recertification(assessment.familienzentrum, review_year_of(assessment))
+        if code in criteria
+    }
+    links = EvidenceLink.objects.bulk_create(
+        EvidenceLink(
+            assessment=assessment, criterion_id=criterion_id, evidence_id=evidence_id, linked_by=assessment.created_by
+        )
+        for criterion_id, evidence_id in sorted(wanted - linked)
     )
     return len(links)

@@ -378,6 +378,62 @@ def test_other_partner_cannot_grant_or_revoke(access, paula, draft, bob):
         services.grant_evidence(user=bob, evidence_id=document.pk, familienzentrum_id=draft.familienzentrum_id)
 
 
+def test_recertification_links_the_registers_documents_still_valid_at_the_end_of_the_review_year(
+    draft, alice, olga, rita, partner_org, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from register import services as register
+    from tests.factories import ReviewerFactory
+
+    answer_all(draft, alice)
+    services.submit(user=alice, assessment_id=draft.pk)
+    second = ReviewerFactory(user=UserFactory(email="zweit@example.org"), may_confirm=True).user
+    services.assign_reviewers(user=olga, assessment_id=draft.pk, reviewer=rita, second_reviewer=second)
+    accept_all(draft, rita)
+    schedule_visit(draft, rita, done=True)
+    services.recommend(user=rita, assessment_id=draft.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(user=second, assessment_id=draft.pk)
+    centre = draft.familienzentrum
+    agreement = register.agreement_add(
+        user=alice,
+        familienzentrum=centre,
+        data=register.AgreementData(
+            partner_id=partner_org.pk,
+            subject="Beratung",
+            signed_on=date(2024, 3, 1),
+            signed_by="Träger",
+            criterion_codes=["1.2"],
+        ),
+        upload=upload("vereinbarung.pdf", PDF_BYTES),
+    )
+    # A two-day course of 2022 is valid until 2029: it lapses before the review year 2030 ends.
+    lapsed = register.qualification_add(
+        user=alice,
+        familienzentrum=centre,
+        data=register.QualificationData(
+            person="A. Muster",
+            training="Interkulturelle Öffnung",
+            completed_on=date(2022, 5, 1),
+            hours=Decimal("14"),
+            days=2,
+            criterion_codes=["1.2"],
+        ),
+        upload=upload("bescheinigung.pdf", PDF_BYTES),
+    )
+
+    renewed = services.start_recertification(
+        user=alice,
+        familienzentrum=centre,
+        review_period_start=date(2030, 1, 1),
+        review_period_end=date(2031, 1, 31),
+    )
+    linked = set(EvidenceLink.objects.filter(assessment=renewed).values_list("criterion__code", "evidence_id"))
+    assert ("1.2", agreement.document_id) in linked
+    assert all(evidence_id != lapsed.certificate_id for _code, evidence_id in linked)
+
+
 def test_recertification_relinks_the_certified_evidence_and_mails_the_decision(
     draft, alice, olga, rita, django_capture_on_commit_callbacks
 ):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from certification.models import Familienzentrum
 from journal.demo import seed_journal
+from register.demo import seed_register
 
 DEMO_CENTRE = "Familienzentrum Purzelbaum"
 DEMO_LEITUNG = "leitung.purzelbaum@example.org"
@@ -29,5 +30,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         with transaction.atomic():
             entries = seed_journal(familienzentrum, leitung, today)
+            registered = len(seed_register(familienzentrum, leitung, today))
         if options["verbosity"] >= 1:
             self.stdout.write(_("Angebotsjournal: %(count)d Einträge angelegt.") % {"count": entries})
+            self.stdout.write(_("Nachweisregister: %(count)d Einträge angelegt.") % {"count": registered})
