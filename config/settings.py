@@ -314,6 +314,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "seal-reminders": {"task": "certification.send_seal_reminders", "schedule": crontab(hour=7, minute=0)},
     # The cycle's overdue and approaching dates; each date and stage is reminded once.
     "deadline-reminders": {"task": "assessments.remind_deadlines", "schedule": crontab(hour=7, minute=15)},
+    # The offer journal's gaps that can still be closed; once per centre and month.
+    "journal-gap-reminders": {
+        "task": "journal.remind_gaps",
+        "schedule": crontab(day_of_month="1", hour=7, minute=30),
+    },
     # The one message road's sweep: hands over rows the broker never delivered.
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
 }

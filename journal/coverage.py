@@ -110,14 +110,21 @@ def _in_part(number: int) -> str:
 
 
 def _period_keys(period: Period, per: str) -> list[tuple[tuple[int, int], date]]:
-    """Each week (ISO) or month touching the period, with its last day inside
-    the period. A week across 31 July / 1 August belongs to both halves; a
-    session counts only for the half its date is in."""
+    """Each month of the period, or each ISO week whose Thursday lies in it
+    (the ISO rule for the year a week belongs to), with its last day inside
+    the period. A week across 31 July / 1 August thus belongs to one half
+    only, so a Tuesday group does not miss the two days of a week the half
+    starts with on a Saturday. A session counts only for the half its date
+    is in: a Saturday 1 August in a week of the first half covers no week."""
     keys: dict[tuple[int, int], date] = {}
     day = period.start
     while day <= period.end:
-        key = day.isocalendar()[:2] if per == Per.WEEK else (day.year, day.month)
-        keys[key] = day
+        if per == Per.WEEK:
+            thursday = day + timedelta(days=3 - day.weekday())
+            if thursday in period:
+                keys[day.isocalendar()[:2]] = day
+        else:
+            keys[(day.year, day.month)] = day
         day += timedelta(days=1)
     return list(keys.items())
 
@@ -162,6 +169,25 @@ def _measure_periodic(frequency: Frequency, offers: list[Offer], number: int, pe
     return Status.OPEN, found, needed, passed_labels, f"{_in_part(number)} {counted}"
 
 
+def _reachable(offers: list[Offer], period: Period, today: date, min_sessions: int, missing: int) -> bool:
+    """Whether sessions from today on can still bring `missing` more offers
+    to `min_sessions` in the period: a new offer needs that many days left,
+    an offer short of it the days it lacks."""
+    first = max(today, period.start)
+    days_left = (period.end - first).days + 1
+    if days_left <= 0:
+        return False
+    if days_left >= min_sessions:
+        return True
+    growable = 0
+    for offer in offers:
+        inside = [day for day in offer.dates if day in period]
+        if len(inside) < min_sessions:
+            free = days_left - sum(1 for day in inside if day >= first)
+            growable += len(inside) + free >= min_sessions
+    return growable >= missing
+
+
 def _measure_offers(frequency: Frequency, offers: list[Offer], number: int, period: Period, today: date):
     min_sessions = frequency.min_sessions or 1
     found = sum(1 for offer in offers if sum(1 for day in offer.dates if day in period) >= min_sessions)
@@ -174,7 +200,7 @@ def _measure_offers(frequency: Frequency, offers: list[Offer], number: int, peri
         what += " " + ngettext(
             "mit mindestens %(count)d Termin", "mit mindestens %(count)d Terminen", frequency.min_sessions
         ) % {"count": frequency.min_sessions}
-    status = Status.MISSED if period.end < today else Status.OPEN
+    status = Status.OPEN if _reachable(offers, period, today, min_sessions, missing) else Status.MISSED
     verb = ngettext("fehlt", "fehlen", missing)
     return status, found, needed, (), f"{_in_part(number)} {verb} {what}"
 

@@ -124,3 +124,29 @@ class JournalTag(models.Model):
 
     def __str__(self) -> str:
         return self.criterion_code
+
+
+class GapReminder(models.Model):
+    """The monthly reminder of a journal's gaps that can still be closed
+    (journal.reminders): one per centre and month. The unique constraint
+    makes a second run in the same month, or two overlapping ones, send
+    nothing twice."""
+
+    familienzentrum = models.ForeignKey(Familienzentrum, on_delete=models.CASCADE, related_name="+")
+    # The first day of the month the reminder is for.
+    month = models.DateField(_("Monat"))
+    sent_at = models.DateTimeField(_("gesendet am"))
+    recipients = models.TextField(_("Empfänger:innen"), blank=True)
+    # What the message listed, one gap a line.
+    gaps = models.TextField(_("Lücken"), blank=True)
+
+    class Meta:
+        verbose_name = _("Erinnerung an Lücken im Journal")
+        verbose_name_plural = _("Erinnerungen an Lücken im Journal")
+        ordering = ["-month", "familienzentrum"]
+        constraints = [
+            models.UniqueConstraint(fields=["familienzentrum", "month"], name="journal_one_gap_reminder_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.familienzentrum_id}: {self.month:%Y-%m}"

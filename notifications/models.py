@@ -40,6 +40,8 @@ class NotificationKind(models.TextChoices):
     # The cycle's dates (assessments.services.deadlines): once per date and stage.
     DEADLINE_APPROACHING = "deadline_approaching", _("Erinnerung: Frist naht")
     DEADLINE_OVERDUE = "deadline_overdue", _("Frist überschritten")
+    # The offer journal (journal.reminders): once per centre and month.
+    JOURNAL_GAPS = "journal_gaps", _("Erinnerung: Lücken im Angebotsjournal")
 
 
 # The link is a path inside this site, never a URL of another one: the open
