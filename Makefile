@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard certification/catalogues/*.yaml)
 
-.PHONY: run test test-sqlite test-services lint format bench worker beat messages system-deps clean
+.PHONY: run test test-sqlite test-services lint format bench worker beat messages system-deps clean mutation
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# mutmut over the rule book and the evaluation, in a copy under var/mutation/;
+# prints `mutation.score` and the surviving mutants. Long; not part of CI.
+mutation: $(INSTALLED)
+	$(PY) tools/mutation.py
 
 bench: $(INSTALLED)
 	$(PY) manage.py bench

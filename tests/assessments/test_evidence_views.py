@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from assessments import services
+from assessments.models import PartnerAccess
 from evidence import services as library
 from evidence.models import Evidence, EvidenceKind
 from evidence.services import EvidenceDetails
@@ -147,8 +148,14 @@ PARTNER_ACCESS = {
 @pytest.mark.parametrize("who", PERSONAS)
 def test_partner_access_page(client, people, access, who):
     login_as(client, people, who)
+    access.refresh_from_db()
+    before = (access.invitation.revoked_at, Evidence.objects.count(), list(PartnerAccess.objects.values()))
     response = client.get(reverse("assessments:partner_access", args=[access.pk]))
     assert response.status_code == PARTNER_ACCESS[who]
+    # Whoever is refused sees nothing of the page, and looking changes nothing.
+    assert ("Kriterium 1.1" in response.content.decode()) == (response.status_code == 200)
+    access.refresh_from_db()
+    assert (access.invitation.revoked_at, Evidence.objects.count(), list(PartnerAccess.objects.values())) == before
 
 
 def test_partner_sees_only_invited_criteria_and_own_uploads(client, access, paula, centre_document):
@@ -182,12 +189,6 @@ def test_download_headers(client, alice, centre_document):
     assert disposition.startswith("attachment;")
     assert "filename*=utf-8''Kooperation%20M%C3%A4rz.pdf" in disposition
     assert b"".join(response.streaming_content) == PDF_BYTES
-
-
-def test_files_have_no_public_url(centre_document, client):
-    revision = centre_document.revisions.get()
-    assert client.get(f"/media/{revision.file.name}").status_code == 404
-    assert client.get(f"/static/{revision.file.name}").status_code == 404
 
 
 def test_upload_rejection_is_shown_and_nothing_stored(client, alice, draft):

@@ -304,9 +304,23 @@ def test_the_whole_query_round_over_http(client, gabi, alice, reviewing):
 
 
 def test_reply_outside_an_open_round_is_refused(client, alice, reviewing, gabi):
+    # A query the reviewer has written but not yet sent: no open round to reply in.
+    services.set_verdict(
+        user=gabi, assessment_id=reviewing.pk, criterion_code="1.1", verdict=Verdict.QUERIED, comment="Welche Angebote?"
+    )
+    from notifications.models import Notification
+
+    def state():
+        reviewing.refresh_from_db()
+        verdicts = list(CriterionVerdict.objects.order_by("pk").values_list("reply", "replied_at", "updated_at"))
+        return reviewing.state, reviewing.updated_at, verdicts, Notification.objects.count(), len(mail.outbox)
+
+    before = state()
     client.force_login(alice)
     response = client.post(reverse("assessments:reply", args=[reviewing.pk, "1.1"]), {"reply": "x"})
     assert response.status_code == 400
+    assert state() == before
+    assert CriterionVerdict.objects.get(criterion__code="1.1").reply == ""
 
 
 def test_replayed_resubmit_resubmits_once(client, alice, queried):

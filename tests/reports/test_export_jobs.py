@@ -9,7 +9,6 @@ import io
 from datetime import date, timedelta
 from unittest import mock
 
-import kombu.exceptions
 import openpyxl
 import pytest
 from django.core.files.storage import storages
@@ -20,10 +19,12 @@ from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind, AssessmentState
 from certification.models import CatalogueVersion
+from config.celery import forget_broker_down
 from notifications.models import Notification, NotificationKind
 from reports import export_jobs, exports, tasks
 from reports.models import ExportFormat, ExportJob, ExportStatus
 from tests.factories import FamilienzentrumFactory, UserFactory
+from tests.notifications.support import drop_broker_connections, point_app_at
 
 
 @pytest.fixture
@@ -212,14 +213,16 @@ def test_a_duplicate_message_for_a_done_job_does_nothing(olga, assessments, djan
 
 
 def test_broker_down_keeps_the_job_pending_and_the_sweep_sends_it(
-    client, olga, assessments, settings, caplog, django_capture_on_commit_callbacks
+    client, olga, assessments, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     client.force_login(olga)
-    refused = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_export, "apply_async", side_effect=refused):
+    # A real broker that refuses (nothing listens on port 1), nothing patched.
+    point_app_at("redis://127.0.0.1:1/0", settings, monkeypatch)
+    try:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("reports:export_request"), {"format": "xlsx"}, follow=True)
+    finally:
+        drop_broker_connections()
     job = ExportJob.objects.get()
     assert job.status == ExportStatus.PENDING and job.enqueued_at is None and job.waits_for_broker
     assert "Could not hand reports.build_export" in caplog.text
@@ -230,8 +233,9 @@ def test_broker_down_keeps_the_job_pending_and_the_sweep_sends_it(
     panel = client.get(reverse("reports:export_panel")).content.decode()
     assert 'hx-trigger="every 2s"' in panel and 'data-testid="job-waits"' in panel
 
-    # The broker is back; beat runs the sweep.
+    # The broker is back (here: tasks run in this process); beat runs the sweep.
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    forget_broker_down()
     with django_capture_on_commit_callbacks(execute=True):
         counts = tasks.sweep_exports.delay().get()
     assert counts == {"requeued": 0, "failed": 0, "resent": 1}

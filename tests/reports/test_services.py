@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
-import kombu.exceptions
 import pytest
 from django.core.files.storage import storages
 from django.db import connection, transaction
@@ -17,11 +16,17 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Submission
 from certification.models import Area, MembershipRole
+from config.celery import forget_broker_down
+from notifications.models import Notification
 from reports import renderers, services, tasks
 from reports.models import PUBLIC_FAILURE_MESSAGE, Report, ReportKind, ReportStatus
 from tests.assessments.conftest import answer_all, build_catalogue
 from tests.factories import FamilienzentrumFactory, MembershipFactory, UserFactory
+from tests.notifications.support import drop_broker_connections, point_app_at
 from tests.reports.conftest import with_evidence
+
+# Nothing listens on port 1: the connection is refused at once.
+DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 def test_request_is_idempotent_and_rebuild_makes_a_new_file(submission, alice, tina):
@@ -130,16 +135,18 @@ def test_retry_after_a_failure_builds_a_new_report(
 
 
 def test_broker_down_at_submit_keeps_the_submission_and_the_sweep_builds_it_later(
-    draft, alice, client, django_capture_on_commit_callbacks, caplog, settings
+    draft, alice, client, django_capture_on_commit_callbacks, caplog, settings, monkeypatch
 ):
     answer_all(draft, alice)
     client.force_login(alice)
-    refused = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
-    # A broker is configured (not eager) and refuses the connection.
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_report, "apply_async", side_effect=refused):
+    # A real broker that refuses: nothing listens on port 1 (as when Redis is
+    # stopped); kombu meets the refused connection itself, nothing is patched.
+    point_app_at(DEAD_BROKER, settings, monkeypatch)
+    try:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("assessments:ready", args=[draft.pk]))
+    finally:
+        drop_broker_connections()
 
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -148,12 +155,17 @@ def test_broker_down_at_submit_keeps_the_submission_and_the_sweep_builds_it_late
     report = Report.objects.get()
     assert (report.submission_id, report.kind) == (submission.pk, ReportKind.SELF_ASSESSMENT)
     assert report.status == ReportStatus.QUEUED and report.enqueued_at is None and report.waits_for_broker
-    assert "Could not hand reports.build_report" in caplog.text
+    # The submission's notification met the refusal first; the report's
+    # hand-over then skips the broker known to be down a moment ago.
+    assert "Could not hand notifications.send" in caplog.text
+    assert "reports.build_report(" in caplog.text and "not handed over" in caplog.text
+    assert not Notification.objects.filter(emailed_at__isnull=False).exists()
     page = client.get(reverse("reports:assessment_panel", args=[draft.pk])).content.decode()
     assert "wird erstellt, sobald der Dienst wieder erreichbar ist" in page
 
-    # The broker is back; beat runs the sweep.
+    # The broker is back (here: tasks run in this process); beat runs the sweep.
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    forget_broker_down()
     with django_capture_on_commit_callbacks(execute=True):
         counts = tasks.sweep_reports.delay().get()
     assert counts == {"requeued": 0, "failed": 0, "resent": 1}
