@@ -101,6 +101,11 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Den mitgelieferten Katalog nicht laden, auch wenn noch keiner geladen ist."),
         )
+        parser.add_argument(
+            "--no-records",
+            action="store_true",
+            help=_("Kein Angebotsjournal und kein Nachweisregister für das Demo-Familienzentrum anlegen."),
+        )
 
     def handle(self, *args, **options):
         if not options["no_catalogue"]:
@@ -145,7 +150,7 @@ class Command(BaseCommand):
                 self._totp_device(users[email])
         # The demo centre's year of records lives in a higher app (the
         # journal), reached by its command's name so this app imports nothing above it.
-        if "seed_demo_journal" in get_commands():
+        if not options["no_records"] and "seed_demo_journal" in get_commands():
             call_command("seed_demo_journal", verbosity=options["verbosity"], stdout=self.stdout, stderr=self.stderr)
 
         if options["verbosity"] >= 1:
