@@ -113,6 +113,39 @@ def create_documents(checked_files: list[CheckedFile], details: EvidenceDetails,
     return created
 
 
+def _next_revision_number(evidence: Evidence) -> int:
+    return (evidence.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+
+
+def keep_entry_document(
+    current: Evidence | None,
+    checked: CheckedFile | None,
+    details: EvidenceDetails,
+    user,
+    stored: list,
+    *,
+    familienzentrum,
+) -> Evidence | None:
+    """The document of a journal or register entry (a flyer, a certificate,
+    an agreement), as the centre's evidence: created with the entry's first
+    file, kept in step with the entry's title, dates and sites, and a new
+    file becomes its next revision, so links to it from assessments stay."""
+    if current is None:
+        if checked is None:
+            return None
+        (evidence,) = create_documents([checked], details, user, stored, owner_familienzentrum=familienzentrum)
+        return evidence
+    current.title = details.title[:200]
+    current.effective_date = details.effective_date
+    current.valid_until = details.valid_until
+    current.training_hours = details.training_hours
+    current.save(update_fields=["title", "effective_date", "valid_until", "training_hours"])
+    current.sites.set(details.site_ids)
+    if checked is not None:
+        store_revision(current, checked, user, _next_revision_number(current), stored)
+    return current
+
+
 def add_revision(*, user, evidence_id: int, upload) -> EvidenceRevision:
     (checked,) = check_files([upload])
 
@@ -120,8 +153,7 @@ def add_revision(*, user, evidence_id: int, upload) -> EvidenceRevision:
         evidence = Evidence.objects.select_for_update().get(pk=evidence_id)
         if not user.has_perm("evidence.edit_document", evidence):
             raise NotAllowed(_("Sie dürfen diesen Nachweis nicht ändern."))
-        number = (evidence.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-        return store_revision(evidence, checked, user, number, stored)
+        return store_revision(evidence, checked, user, _next_revision_number(evidence), stored)
 
     return atomic_with_files(work)
 

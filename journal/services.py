@@ -19,7 +19,7 @@ from certification.models import Criterion, Familienzentrum, Kooperationspartner
 from certification.review_year import Period, ReviewYear
 from evidence.files import check_files
 from evidence.models import EvidenceKind
-from evidence.services import EvidenceDetails, atomic_with_files, create_documents
+from evidence.services import EvidenceDetails, atomic_with_files, keep_entry_document
 from journal.models import JournalEntry, JournalSession, JournalTag, OfferKind, Recurrence, TargetGroup
 
 # A series holds at most this many sessions: a weekly offer over the longest
@@ -183,11 +183,16 @@ def _write(entry: JournalEntry, data: EntryData, dates: list[date]) -> None:
     JournalTag.objects.bulk_create(JournalTag(entry=entry, criterion_code=code) for code in data.criterion_codes)
 
 
-def _attach(entry: JournalEntry, upload, user, stored: list) -> None:
-    """The flyer or attendance list, through the evidence upload checks, as the centre's evidence."""
-    (checked,) = check_files([upload])
-    (evidence,) = create_documents(
-        [checked],
+def _keep_attachment(entry: JournalEntry, upload, user, stored: list) -> None:
+    """The flyer or attendance list, through the evidence upload checks, as
+    the centre's evidence; it follows the entry's title and date, and a new
+    file is its next revision."""
+    if upload is None and entry.attachment_id is None:
+        return
+    checked = check_files([upload])[0] if upload is not None else None
+    document = keep_entry_document(
+        entry.attachment,
+        checked,
         EvidenceDetails(
             kind=EvidenceKind.OFFER,
             effective_date=entry.first_date,
@@ -196,10 +201,11 @@ def _attach(entry: JournalEntry, upload, user, stored: list) -> None:
         ),
         user,
         stored,
-        owner_familienzentrum=entry.familienzentrum,
+        familienzentrum=entry.familienzentrum,
     )
-    entry.attachment = evidence
-    entry.save(update_fields=["attachment"])
+    if document.pk != entry.attachment_id:
+        entry.attachment = document
+        entry.save(update_fields=["attachment"])
 
 
 def record_entry(
@@ -225,8 +231,7 @@ def record_entry(
     def work(stored):
         entry = JournalEntry(familienzentrum=familienzentrum, created_by=user)
         _write(entry, data, dates)
-        if upload is not None:
-            _attach(entry, upload, user, stored)
+        _keep_attachment(entry, upload, user, stored)
         return entry
 
     return atomic_with_files(work)
@@ -240,8 +245,7 @@ def update_entry(*, user, entry: JournalEntry, data: EntryData, upload=None, tod
     def work(stored):
         locked = JournalEntry.objects.select_for_update().get(pk=entry.pk)
         _write(locked, data, dates)
-        if upload is not None:
-            _attach(locked, upload, user, stored)
+        _keep_attachment(locked, upload, user, stored)
         return locked
 
     return atomic_with_files(work)

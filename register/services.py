@@ -8,6 +8,7 @@ evidence app's file checks and storage, like every other upload."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from certification.models import Criterion, Familienzentrum, Kooperationspartner
 from evidence.files import check_files
 from evidence.models import Evidence, EvidenceKind
-from evidence.services import EvidenceDetails, atomic_with_files, create_documents, store_revision
+from evidence.services import EvidenceDetails, atomic_with_files, keep_entry_document
 from register.models import CooperationAgreement, StaffQualification
 from register.validity import agreement_valid_until, qualification_valid_until
 
@@ -171,32 +172,61 @@ def _validated(check, familienzentrum, data, today, upload, upload_field):
     return _check_upload(upload, upload_field, None)
 
 
-def _document(
-    current: Evidence | None, checked, details: EvidenceDetails, familienzentrum, user, stored
-) -> Evidence | None:
-    """Keep the document's dates in step with its entry; a new file is a new
-    revision of the entry's document (or its first)."""
-    if current is None:
-        if checked is None:
-            return None
-        (evidence,) = create_documents([checked], details, user, stored, owner_familienzentrum=familienzentrum)
-        return evidence
-    current.title = details.title[:200]
-    current.effective_date = details.effective_date
-    current.valid_until = details.valid_until
-    current.training_hours = details.training_hours
-    current.save(update_fields=["title", "effective_date", "valid_until", "training_hours"])
-    current.sites.set(details.site_ids)
-    if checked is not None:
-        number = (current.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-        store_revision(current, checked, user, number, stored)
-    return current
+def _require_keeper(user, familienzentrum: Familienzentrum) -> None:
+    if not user.has_perm("register.keep_register", familienzentrum):
+        raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
+
+
+@dataclass(frozen=True)
+class _EntryKind:
+    """What differs between a qualification and an agreement on the way in;
+    the way itself (`_save_entry`) is the same for both."""
+
+    model: type
+    check: Callable  # check_qualification / check_agreement
+    write: Callable  # (entry, data): copy the checked data onto the entry
+    details: Callable  # (entry, data) -> EvidenceDetails of its document
+    document_field: str  # the entry's foreign key to its Evidence
+    upload_field: str  # the form field the document's refusal is shown at
+    after_save: Callable = lambda entry, data: None  # many-to-many that needs the saved row
+    check_change: Callable = lambda entry, data: None  # what only a change of an existing entry can break
+
+
+def _save_entry(kind: _EntryKind, *, user, familienzentrum, current, data, upload, today: date):
+    """Add (current None) or change an entry and keep its document in step;
+    everything is checked before anything is written."""
+    _require_keeper(user, familienzentrum)
+    checked = _validated(kind.check, familienzentrum, data, today, upload, kind.upload_field)
+    if current is not None:
+        kind.check_change(current, data)
+
+    def work(stored):
+        if current is None:
+            entry = kind.model(familienzentrum=familienzentrum, created_by=user)
+        else:
+            # Locked: two edits of one entry at once must not mix their fields or revisions.
+            entry = kind.model.objects.select_for_update().get(pk=current.pk)
+        kind.write(entry, data)
+        document = keep_entry_document(
+            getattr(entry, kind.document_field),
+            checked,
+            kind.details(entry, data),
+            user,
+            stored,
+            familienzentrum=familienzentrum,
+        )
+        setattr(entry, kind.document_field, document)
+        entry.save()
+        kind.after_save(entry, data)
+        return entry
+
+    return atomic_with_files(work)
 
 
 # ---------------------------------------------------------------- qualifications
 
 
-def _qualification_details(qualification: StaffQualification) -> EvidenceDetails:
+def _qualification_details(qualification: StaffQualification, data: QualificationData) -> EvidenceDetails:
     return EvidenceDetails(
         kind=EvidenceKind.QUALIFICATION,
         effective_date=qualification.completed_on,
@@ -215,47 +245,43 @@ def _write_qualification(qualification: StaffQualification, data: QualificationD
     qualification.criterion_codes = data.criterion_codes
 
 
+QUALIFICATION = _EntryKind(
+    model=StaffQualification,
+    check=check_qualification,
+    write=_write_qualification,
+    details=_qualification_details,
+    document_field="certificate",
+    upload_field="certificate",
+)
+
+
 def qualification_add(
     *, user, familienzentrum: Familienzentrum, data: QualificationData, upload=None, today: date | None = None
 ) -> StaffQualification:
-    if not user.has_perm("register.keep_register", familienzentrum):
-        raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
-    today = today or timezone.localdate()
-    checked = _validated(check_qualification, familienzentrum, data, today, upload, "certificate")
-
-    def work(stored):
-        qualification = StaffQualification(familienzentrum=familienzentrum, created_by=user)
-        _write_qualification(qualification, data)
-        qualification.certificate = _document(
-            None, checked, _qualification_details(qualification), familienzentrum, user, stored
-        )
-        qualification.save()
-        return qualification
-
-    return atomic_with_files(work)
+    return _save_entry(
+        QUALIFICATION,
+        user=user,
+        familienzentrum=familienzentrum,
+        current=None,
+        data=data,
+        upload=upload,
+        today=today or timezone.localdate(),
+    )
 
 
 def qualification_edit(
     *, user, qualification_id: int, data: QualificationData, upload=None, today: date | None = None
 ) -> StaffQualification:
-    today = today or timezone.localdate()
     qualification = StaffQualification.objects.select_related("familienzentrum").get(pk=qualification_id)
-    familienzentrum = qualification.familienzentrum
-    if not user.has_perm("register.keep_register", familienzentrum):
-        raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
-    checked = _validated(check_qualification, familienzentrum, data, today, upload, "certificate")
-
-    def work(stored):
-        # Locked: two edits of one entry at once must not mix their fields or revisions.
-        locked = StaffQualification.objects.select_for_update().get(pk=qualification_id)
-        _write_qualification(locked, data)
-        locked.certificate = _document(
-            locked.certificate, checked, _qualification_details(locked), familienzentrum, user, stored
-        )
-        locked.save()
-        return locked
-
-    return atomic_with_files(work)
+    return _save_entry(
+        QUALIFICATION,
+        user=user,
+        familienzentrum=qualification.familienzentrum,
+        current=qualification,
+        data=data,
+        upload=upload,
+        today=today or timezone.localdate(),
+    )
 
 
 def qualification_remove(*, user, qualification_id: int) -> None:
@@ -263,22 +289,21 @@ def qualification_remove(*, user, qualification_id: int) -> None:
     centre's documents (it may be frozen in a submission)."""
     with transaction.atomic():
         qualification = StaffQualification.objects.select_for_update().get(pk=qualification_id)
-        if not user.has_perm("register.keep_register", qualification.familienzentrum):
-            raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
+        _require_keeper(user, qualification.familienzentrum)
         qualification.delete()
 
 
 # ---------------------------------------------------------------- agreements
 
 
-def _agreement_details(agreement: CooperationAgreement, site_ids) -> EvidenceDetails:
+def _agreement_details(agreement: CooperationAgreement, data: AgreementData) -> EvidenceDetails:
     return EvidenceDetails(
         kind=EvidenceKind.AGREEMENT,
         effective_date=agreement.signed_on,
         valid_until=agreement_valid_until(agreement),
         title=_("Kooperationsvereinbarung: %(partner)s – %(subject)s")
         % {"partner": agreement.partner.name, "subject": agreement.subject},
-        site_ids=tuple(site_ids),
+        site_ids=tuple(data.site_ids),
     )
 
 
@@ -291,50 +316,50 @@ def _write_agreement(agreement: CooperationAgreement, data: AgreementData) -> No
     agreement.criterion_codes = data.criterion_codes
 
 
+def _check_agreement_change(agreement: CooperationAgreement, data: AgreementData) -> None:
+    if agreement.ended_on is not None and data.signed_on is not None and agreement.ended_on < data.signed_on:
+        raise RegisterError({"signed_on": [_("Die Vereinbarung endete vor diesem Datum.")]})
+
+
+AGREEMENT = _EntryKind(
+    model=CooperationAgreement,
+    check=check_agreement,
+    write=_write_agreement,
+    details=_agreement_details,
+    document_field="document",
+    upload_field="document",
+    after_save=lambda agreement, data: agreement.sites.set(data.site_ids),
+    check_change=_check_agreement_change,
+)
+
+
 def agreement_add(
     *, user, familienzentrum: Familienzentrum, data: AgreementData, upload=None, today: date | None = None
 ) -> CooperationAgreement:
-    if not user.has_perm("register.keep_register", familienzentrum):
-        raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
-    today = today or timezone.localdate()
-    checked = _validated(check_agreement, familienzentrum, data, today, upload, "document")
-
-    def work(stored):
-        agreement = CooperationAgreement(familienzentrum=familienzentrum, created_by=user)
-        _write_agreement(agreement, data)
-        agreement.document = _document(
-            None, checked, _agreement_details(agreement, data.site_ids), familienzentrum, user, stored
-        )
-        agreement.save()
-        agreement.sites.set(data.site_ids)
-        return agreement
-
-    return atomic_with_files(work)
+    return _save_entry(
+        AGREEMENT,
+        user=user,
+        familienzentrum=familienzentrum,
+        current=None,
+        data=data,
+        upload=upload,
+        today=today or timezone.localdate(),
+    )
 
 
 def agreement_edit(
     *, user, agreement_id: int, data: AgreementData, upload=None, today: date | None = None
 ) -> CooperationAgreement:
-    today = today or timezone.localdate()
     agreement = CooperationAgreement.objects.select_related("familienzentrum").get(pk=agreement_id)
-    familienzentrum = agreement.familienzentrum
-    if not user.has_perm("register.keep_register", familienzentrum):
-        raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
-    checked = _validated(check_agreement, familienzentrum, data, today, upload, "document")
-    if agreement.ended_on is not None and data.signed_on is not None and agreement.ended_on < data.signed_on:
-        raise RegisterError({"signed_on": [_("Die Vereinbarung endete vor diesem Datum.")]})
-
-    def work(stored):
-        locked = CooperationAgreement.objects.select_for_update().get(pk=agreement_id)
-        _write_agreement(locked, data)
-        locked.document = _document(
-            locked.document, checked, _agreement_details(locked, data.site_ids), familienzentrum, user, stored
-        )
-        locked.save()
-        locked.sites.set(data.site_ids)
-        return locked
-
-    return atomic_with_files(work)
+    return _save_entry(
+        AGREEMENT,
+        user=user,
+        familienzentrum=agreement.familienzentrum,
+        current=agreement,
+        data=data,
+        upload=upload,
+        today=today or timezone.localdate(),
+    )
 
 
 def agreement_end(*, user, agreement_id: int, ended_on: date | None, today: date | None = None) -> CooperationAgreement:
@@ -346,8 +371,7 @@ def agreement_end(*, user, agreement_id: int, ended_on: date | None, today: date
         agreement = (
             CooperationAgreement.objects.select_for_update().select_related("familienzentrum").get(pk=agreement_id)
         )
-        if not user.has_perm("register.keep_register", agreement.familienzentrum):
-            raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
+        _require_keeper(user, agreement.familienzentrum)
         if ended_on is None:
             raise RegisterError({"ended_on": [_("Bitte das Datum angeben, an dem die Vereinbarung endet.")]})
         if ended_on < agreement.signed_on:
@@ -372,6 +396,5 @@ def agreement_remove(*, user, agreement_id: int) -> None:
     really ended is ended, not removed); its document stays with the centre."""
     with transaction.atomic():
         agreement = CooperationAgreement.objects.select_for_update().get(pk=agreement_id)
-        if not user.has_perm("register.keep_register", agreement.familienzentrum):
-            raise RegisterError({"__all__": [_("Sie dürfen das Nachweisregister nicht führen.")]})
+        _require_keeper(user, agreement.familienzentrum)
         agreement.delete()

@@ -41,18 +41,39 @@ def _agreement_form(familienzentrum, **kwargs) -> AgreementForm:
     )
 
 
-def _saved(form, call):
-    """Run the service; on refusal put its messages on the form's fields."""
-    try:
-        return call(form.data_for_service(), form.cleaned_data.get(form.upload_field))
-    except services.RegisterError as error:
-        form.add_service_errors(error.by_field)
-    return None
+def _entry_form(request, familienzentrum, *, kind: str, make_form, save, entry=None, initial=None):
+    """The add and edit pages of both kinds of entry: GET shows the form,
+    POST runs `save(data, upload)`; a refusal (of the form or the service)
+    shows the form again with its messages on their fields and keeps the input."""
+    context = {"familienzentrum": familienzentrum, "kind": kind, "entry": entry}
+    if request.method == "GET":
+        context["form"] = make_form(familienzentrum, initial=initial or {})
+        return render(request, "register/entry_form.html", context)
+    form = make_form(familienzentrum, data=request.POST, files=request.FILES)
+    saved = None
+    if form.is_valid():
+        try:
+            saved = save(form.data_for_service(), form.cleaned_data.get(form.upload_field))
+        except services.RegisterError as error:
+            form.add_service_errors(error.by_field)
+    if saved is None:
+        return render(request, "register/entry_form.html", {**context, "form": form}, status=400)
+    if entry is None:
+        messages.success(request, _("„%(entry)s“ ist im Nachweisregister eingetragen.") % {"entry": saved})
+    else:
+        messages.success(request, _("„%(entry)s“ ist gespeichert.") % {"entry": saved})
+    return redirect(_register_url(familienzentrum))
 
 
-def _form_page(request, familienzentrum, form, *, kind: str, entry=None, status=200):
-    context = {"familienzentrum": familienzentrum, "form": form, "kind": kind, "entry": entry}
-    return render(request, "register/entry_form.html", context, status=status)
+def _entry_delete(request, entry, *, kind: str, remove):
+    """Asked on GET, removed on POST."""
+    familienzentrum = entry.familienzentrum
+    if request.method == "POST":
+        remove()
+        messages.success(request, _("„%(entry)s“ ist aus dem Register entfernt.") % {"entry": entry})
+        return redirect(_register_url(familienzentrum))
+    context = {"familienzentrum": familienzentrum, "entry": entry, "kind": kind}
+    return render(request, "register/entry_delete.html", context)
 
 
 @login_required
@@ -84,109 +105,86 @@ def lapsing(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def qualification_new(request, pk: int):
     familienzentrum = get_centre_for_register(request.user, pk, KEEP)
-    if request.method == "GET":
-        return _form_page(request, familienzentrum, _qualification_form(familienzentrum), kind="qualification")
-    form = _qualification_form(familienzentrum, data=request.POST, files=request.FILES)
-    saved = form.is_valid() and _saved(
-        form,
-        lambda data, upload: services.qualification_add(
-            user=request.user, familienzentrum=familienzentrum, data=data, upload=upload
-        ),
-    )
-    if not saved:
-        return _form_page(request, familienzentrum, form, kind="qualification", status=400)
-    messages.success(request, _("„%(entry)s“ ist im Nachweisregister eingetragen.") % {"entry": saved})
-    return redirect(_register_url(familienzentrum))
+
+    def save(data, upload):
+        return services.qualification_add(user=request.user, familienzentrum=familienzentrum, data=data, upload=upload)
+
+    return _entry_form(request, familienzentrum, kind="qualification", make_form=_qualification_form, save=save)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def qualification_edit(request, entry_pk: int):
     qualification = get_qualification_for_user(request.user, entry_pk)
-    familienzentrum = qualification.familienzentrum
-    if request.method == "GET":
-        fields = ("person", "role", "training", "provider", "completed_on", "hours", "days", "online")
-        initial = {name: getattr(qualification, name) for name in fields}
-        initial.update(
-            preparation_hours=qualification.preparation_hours,
-            site=qualification.site_id,
-            criteria=qualification.criterion_codes,
-        )
-        form = _qualification_form(familienzentrum, initial=initial)
-        return _form_page(request, familienzentrum, form, kind="qualification", entry=qualification)
-    form = _qualification_form(familienzentrum, data=request.POST, files=request.FILES)
-    saved = form.is_valid() and _saved(
-        form,
-        lambda data, upload: services.qualification_edit(
+    fields = ("person", "role", "training", "provider", "completed_on", "hours", "days", "online", "preparation_hours")
+    initial = {name: getattr(qualification, name) for name in fields}
+    initial.update(site=qualification.site_id, criteria=qualification.criterion_codes)
+
+    def save(data, upload):
+        return services.qualification_edit(
             user=request.user, qualification_id=qualification.pk, data=data, upload=upload
-        ),
+        )
+
+    return _entry_form(
+        request,
+        qualification.familienzentrum,
+        kind="qualification",
+        make_form=_qualification_form,
+        save=save,
+        entry=qualification,
+        initial=initial,
     )
-    if not saved:
-        return _form_page(request, familienzentrum, form, kind="qualification", entry=qualification, status=400)
-    messages.success(request, _("„%(entry)s“ ist gespeichert.") % {"entry": saved})
-    return redirect(_register_url(familienzentrum))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def qualification_delete(request, entry_pk: int):
     qualification = get_qualification_for_user(request.user, entry_pk)
-    familienzentrum = qualification.familienzentrum
-    if request.method == "POST":
-        services.qualification_remove(user=request.user, qualification_id=qualification.pk)
-        messages.success(request, _("„%(entry)s“ ist aus dem Register entfernt.") % {"entry": qualification})
-        return redirect(_register_url(familienzentrum))
-    context = {"familienzentrum": familienzentrum, "entry": qualification, "kind": "qualification"}
-    return render(request, "register/entry_delete.html", context)
+    return _entry_delete(
+        request,
+        qualification,
+        kind="qualification",
+        remove=lambda: services.qualification_remove(user=request.user, qualification_id=qualification.pk),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement_new(request, pk: int):
     familienzentrum = get_centre_for_register(request.user, pk, KEEP)
-    if request.method == "GET":
-        return _form_page(request, familienzentrum, _agreement_form(familienzentrum), kind="agreement")
-    form = _agreement_form(familienzentrum, data=request.POST, files=request.FILES)
-    saved = form.is_valid() and _saved(
-        form,
-        lambda data, upload: services.agreement_add(
-            user=request.user, familienzentrum=familienzentrum, data=data, upload=upload
-        ),
-    )
-    if not saved:
-        return _form_page(request, familienzentrum, form, kind="agreement", status=400)
-    messages.success(request, _("„%(entry)s“ ist im Nachweisregister eingetragen.") % {"entry": saved})
-    return redirect(_register_url(familienzentrum))
+
+    def save(data, upload):
+        return services.agreement_add(user=request.user, familienzentrum=familienzentrum, data=data, upload=upload)
+
+    return _entry_form(request, familienzentrum, kind="agreement", make_form=_agreement_form, save=save)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request, entry_pk: int):
     agreement = get_agreement_for_user(request.user, entry_pk)
-    familienzentrum = agreement.familienzentrum
-    if request.method == "GET":
-        initial = {
-            "partner": agreement.partner_id,
-            "subject": agreement.subject,
-            "signed_on": agreement.signed_on,
-            "signed_by": agreement.signed_by,
-            "valid_until": agreement.valid_until,
-            "sites": [site.pk for site in agreement.sites.all()],
-            "criteria": agreement.criterion_codes,
-        }
-        form = _agreement_form(familienzentrum, initial=initial)
-        return _form_page(request, familienzentrum, form, kind="agreement", entry=agreement)
-    form = _agreement_form(familienzentrum, data=request.POST, files=request.FILES)
-    saved = form.is_valid() and _saved(
-        form,
-        lambda data, upload: services.agreement_edit(
-            user=request.user, agreement_id=agreement.pk, data=data, upload=upload
-        ),
+    initial = {
+        "partner": agreement.partner_id,
+        "subject": agreement.subject,
+        "signed_on": agreement.signed_on,
+        "signed_by": agreement.signed_by,
+        "valid_until": agreement.valid_until,
+        "sites": [site.pk for site in agreement.sites.all()],
+        "criteria": agreement.criterion_codes,
+    }
+
+    def save(data, upload):
+        return services.agreement_edit(user=request.user, agreement_id=agreement.pk, data=data, upload=upload)
+
+    return _entry_form(
+        request,
+        agreement.familienzentrum,
+        kind="agreement",
+        make_form=_agreement_form,
+        save=save,
+        entry=agreement,
+        initial=initial,
     )
-    if not saved:
-        return _form_page(request, familienzentrum, form, kind="agreement", entry=agreement, status=400)
-    messages.success(request, _("„%(entry)s“ ist gespeichert.") % {"entry": saved})
-    return redirect(_register_url(familienzentrum))
 
 
 @login_required
@@ -216,10 +214,9 @@ def agreement_end(request, entry_pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_delete(request, entry_pk: int):
     agreement = get_agreement_for_user(request.user, entry_pk)
-    familienzentrum = agreement.familienzentrum
-    if request.method == "POST":
-        services.agreement_remove(user=request.user, agreement_id=agreement.pk)
-        messages.success(request, _("„%(entry)s“ ist aus dem Register entfernt.") % {"entry": agreement})
-        return redirect(_register_url(familienzentrum))
-    context = {"familienzentrum": familienzentrum, "entry": agreement, "kind": "agreement"}
-    return render(request, "register/entry_delete.html", context)
+    return _entry_delete(
+        request,
+        agreement,
+        kind="agreement",
+        remove=lambda: services.agreement_remove(user=request.user, agreement_id=agreement.pk),
+    )

@@ -293,3 +293,36 @@ def test_readers_who_do_not_keep_the_journal_see_no_form_and_no_edit_links(
     assert reverse("journal:entry_edit", args=[entry.pk]) not in page.content.decode()
     assert client.get(reverse("journal:entry_edit", args=[entry.pk])).status_code == 404
     assert client.get(reverse("journal:entry_delete", args=[entry.pk])).status_code == 404
+
+
+def test_a_new_file_on_an_edited_entry_is_the_next_revision_of_its_document(client, alice, centre, catalogue):
+    """Links from assessments point at the document, so a corrected
+    attendance list must not become a second, unlinked document; the
+    document follows the entry's title and date."""
+    from tests.assessments.files import PDF_BYTES
+
+    client.force_login(alice)
+    first = SimpleUploadedFile("liste.pdf", PDF_BYTES, content_type="application/pdf")
+    post_entry(client, centre, attachment=first)
+    entry = JournalEntry.objects.get()
+    document = entry.attachment
+    corrected = SimpleUploadedFile("liste-korrigiert.pdf", PDF_BYTES + b"%", content_type="application/pdf")
+    response = client.post(
+        reverse("journal:entry_edit", args=[entry.pk]),
+        {
+            "title": "Krabbelgruppe",
+            "first_date": "2026-11-10",
+            "criteria": ["1.3"],
+            "recurrence": "once",
+            "kind": "group",
+            "target_group": "families",
+            "attachment": corrected,
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.attachment_id == document.pk and Evidence.objects.count() == 1
+    document.refresh_from_db()
+    assert document.title == "Krabbelgruppe" and document.effective_date == date(2026, 11, 10)
+    names = list(document.revisions.order_by("number").values_list("number", "original_name"))
+    assert names == [(1, "liste.pdf"), (2, "liste-korrigiert.pdf")]
