@@ -164,6 +164,12 @@ def _check_upload(upload, name: str, errors_so_far: RegisterError | None):
     return checked
 
 
+def check_document(upload, upload_field: str) -> None:
+    """Only the file's checks: a form refused for other reasons names a bad
+    file too, so the user does not learn of it one round later."""
+    _check_upload(upload, upload_field, None)
+
+
 def _validated(check, familienzentrum, data, today, upload, upload_field):
     try:
         check(familienzentrum, data, today=today)

@@ -51,11 +51,13 @@ def _entry_form(request, familienzentrum, *, kind: str, make_form, save, entry=N
         return render(request, "register/entry_form.html", context)
     form = make_form(familienzentrum, data=request.POST, files=request.FILES)
     saved = None
-    if form.is_valid():
-        try:
+    try:
+        if form.is_valid():
             saved = save(form.data_for_service(), form.cleaned_data.get(form.upload_field))
-        except services.RegisterError as error:
-            form.add_service_errors(error.by_field)
+        elif form.upload_field in request.FILES and form.upload_field not in form.errors:
+            services.check_document(request.FILES[form.upload_field], form.upload_field)
+    except services.RegisterError as error:
+        form.add_service_errors(error.by_field)
     if saved is None:
         return render(request, "register/entry_form.html", {**context, "form": form}, status=400)
     if entry is None:

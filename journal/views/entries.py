@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from certification.templatetags.catalogue_tags import localized
-from evidence.files import UploadRejected
+from evidence.files import UploadRejected, check_files
 from journal import selectors, services
 from journal.coverage import coverage_of
 from journal.forms import EntryForm
@@ -89,6 +89,17 @@ def save_entry(request, form: EntryForm, record) -> object | None:
     except ValidationError as error:
         form.add_error("attachment", error.messages)
     return None
+
+
+def name_refused_attachment(request, form: EntryForm) -> None:
+    """A form refused for other reasons names a bad attachment too, so the
+    user does not choose the file again only to learn it is refused."""
+    upload = request.FILES.get("attachment")
+    if upload is not None and "attachment" not in form.errors:
+        try:
+            check_files([upload])
+        except ValidationError as error:
+            form.add_error("attachment", error.messages)
 
 
 def saved_message(entry) -> str:
@@ -165,6 +176,8 @@ def entry_new(request, pk: int):
                 user=request.user, familienzentrum=familienzentrum, data=data, upload=upload
             ),
         )
+    else:
+        name_refused_attachment(request, form)
     if entry is None:
         return render(
             request, "journal/entry_form.html", {"familienzentrum": familienzentrum, "form": form}, status=400
@@ -207,6 +220,8 @@ def entry_edit(request, entry_pk: int):
             form,
             lambda data, upload: services.update_entry(user=request.user, entry=entry, data=data, upload=upload),
         )
+    else:
+        name_refused_attachment(request, form)
     if saved is None:
         context["form"] = form
         return render(request, "journal/entry_form.html", context, status=400)

@@ -160,6 +160,17 @@ def test_a_disguised_attachment_is_refused_on_its_field(client, alice, centre, c
     assert counts() == before
 
 
+def test_a_disguised_attachment_is_named_even_when_the_title_is_missing(client, alice, centre, catalogue):
+    client.force_login(alice)
+    before = counts()
+    fake = SimpleUploadedFile("flyer.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
+    response = post_entry(client, centre, title="", attachment=fake)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "title" in errors and any("flyer.pdf" in message for message in errors["attachment"]), errors
+    assert counts() == before
+
+
 def test_the_journal_shows_coverage_and_a_weekly_series_covers_1_3(client, alice, centre, weekly_catalogue):
     client.force_login(alice)
     post_entry(client, centre, recurrence="weekly", first_date="2026-01-05", until="2027-01-31")

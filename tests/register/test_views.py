@@ -216,6 +216,21 @@ def test_a_disguised_program_is_refused_with_a_message_on_the_form(client, alice
     assert counts() == before and stored_files(settings) == files
 
 
+def test_a_disguised_program_is_named_even_when_other_fields_are_missing(client, alice, centre, catalogue, settings):
+    """The form's own refusal (a missing date) must not hide the file's:
+    else the user picks the file again and only then learns it is refused."""
+    client.force_login(alice)
+    before, files = counts(), stored_files(settings)
+    program = pdf("Zertifikat.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200)
+    fields = {**qualification_fields(), "completed_on": "", "certificate": program}
+    response = client.post(reverse("register:qualification_new", args=[centre.pk]), fields)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "completed_on" in errors
+    assert any("ausführbare Programmdatei" in error for error in errors["certificate"]), errors
+    assert counts() == before and stored_files(settings) == files
+
+
 @pytest.mark.parametrize(
     "fields, field",
     [
