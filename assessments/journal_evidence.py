@@ -131,8 +131,11 @@ def entry_data(offered: OfferedEntry, revision: EvidenceRevision | None = None) 
     return data
 
 
-def _shown(item: dict) -> dict:
-    return {**item, "line": journal_line(item)}
+def journal_shown(item: dict) -> dict:
+    """A frozen (or live) entry with the line the evidence lists show for it
+    and its last session in the period (a date, for the lists' date column)."""
+    dates = item.get("dates") or []
+    return {**item, "line": journal_line(item), "last_date": date.fromisoformat(dates[-1]) if dates else None}
 
 
 # ---------------------------------------------------------------- the cards
@@ -196,7 +199,7 @@ def journal_cards(assessment: Assessment, criteria, today: date) -> dict[int, Jo
         card = JournalCard(coverage=_coverage_lines(criterion, [i for i in in_year if i.dates], assessment, today))
         for entry_id, item in in_period.items():
             target = card.taken_over if entry_id in linked else card.offered
-            target.append(_shown(entry_data(item)))
+            target.append(journal_shown(entry_data(item)))
         missing += [(criterion.pk, entry_id) for entry_id in linked if entry_id not in in_period]
         if card.shown or linked:
             cards[criterion.pk] = card

@@ -3,6 +3,8 @@ private downloads and the evidence index."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from assessments.forms import (
     EvidenceUploadForm,
     RevisionUploadForm,
 )
+from assessments.journal_evidence import frozen_journal, journal_shown
 from assessments.rules import get_assessment_for_user, get_revision_for_user
 from assessments.selectors import (
     evidence_by_criterion,
@@ -355,25 +358,46 @@ def index(request, pk: int):
                 "code": entry["code"],
                 "title": localized(criteria[entry["code"]], "title") if entry["code"] in criteria else entry["title"],
                 "entries": entry.get("evidence", []),
+                "journal": [journal_shown(item) for item in entry.get("journal", [])],
             }
             for entry in submission.payload["criteria"]
         ]
         frozen = submission
     document_count = len({item["revision_id"] for row in rows for item in row["entries"]})
+    for row in rows:
+        row["line_count"] = len(row["entries"]) + len(row["journal"])
+        # Frozen and live entries carry ISO dates; shown as the reader's dates.
+        row["entries"] = [
+            {
+                **item,
+                "effective_day": date.fromisoformat(item["effective_date"]) if item.get("effective_date") else None,
+            }
+            for item in row["entries"]
+        ]
     return render(
         request,
         "assessments/evidence_index.html",
-        {"assessment": assessment, "rows": rows, "document_count": document_count, "frozen": frozen},
+        {
+            "assessment": assessment,
+            "rows": rows,
+            "document_count": document_count,
+            "journal_count": len({item["entry_id"] for row in rows for item in row["journal"]}),
+            "frozen": frozen,
+            # Checksums are the review's and the office's tool, not the centre's.
+            "see_fingerprints": request.user.has_perm("assessments.see_fingerprints", assessment),
+        },
     )
 
 
 def _live_index_rows(assessment) -> list[dict]:
     linked = evidence_by_criterion(assessment)
+    journal = frozen_journal(assessment)  # what a submission now would freeze
     return [
         {
             "code": criterion.code,
             "title": localized(criterion, "title"),
             "entries": [evidence_entry(entry) for entry in linked.get(criterion.pk, [])],
+            "journal": [journal_shown(item) for item in journal.get(criterion.pk, [])],
         }
         for area in areas_with_scope(assessment)
         for criterion in area.criteria.all()
