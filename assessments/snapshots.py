@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from assessments.evaluation import Evaluation, evaluate
-from assessments.journal_evidence import frozen_journal
+from assessments.journal_evidence import frozen_journal, journal_shown
 from assessments.models import Assessment, Submission, SubmissionRevision
 from assessments.selectors import evidence_by_criterion, warnings_by_criterion
 from certification.models import Criterion
@@ -213,6 +213,9 @@ class CriterionDiff:
     sites_removed: list[int] = field(default_factory=list)
     evidence_added: list[dict] = field(default_factory=list)
     evidence_removed: list[dict] = field(default_factory=list)
+    # Journal entries taken over, each with its "line" (journal_shown).
+    journal_added: list[dict] = field(default_factory=list)
+    journal_removed: list[dict] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -225,6 +228,8 @@ class CriterionDiff:
             or self.sites_removed
             or self.evidence_added
             or self.evidence_removed
+            or self.journal_added
+            or self.journal_removed
         )
 
 
@@ -233,6 +238,22 @@ def _evidence_key(entry: dict) -> str:
     (a new revision with other content is a change, a re-upload of the same
     file is none). Entries without a hash fall back to their revision."""
     return entry.get("sha256") or f"revision:{entry.get('revision_id')}"
+
+
+def _journal_key(item: dict) -> str:
+    """A journal entry counts as the same while what it proves is: the same
+    entry with the same title, sessions, participants and attachment bytes.
+    A changed one shows as removed in its old and added in its new form."""
+    attachment = item.get("attachment") or {}
+    return canonical_json(
+        {
+            "entry_id": item.get("entry_id"),
+            "title": item.get("title"),
+            "dates": item.get("dates"),
+            "participants": item.get("participants"),
+            "attachment": attachment.get("sha256") or attachment.get("revision_id"),
+        }
+    ).decode()
 
 
 def text_segments(before: str, after: str) -> list[TextSegment]:
@@ -281,6 +302,11 @@ def diff_criterion(before: dict | None, after: dict | None) -> CriterionDiff:
     new_evidence = {_evidence_key(entry): entry for entry in after.get("evidence", []) or []}
     result.evidence_added = [entry for key, entry in new_evidence.items() if key not in old_evidence]
     result.evidence_removed = [entry for key, entry in old_evidence.items() if key not in new_evidence]
+
+    old_journal = {_journal_key(item): item for item in before.get("journal", []) or []}
+    new_journal = {_journal_key(item): item for item in after.get("journal", []) or []}
+    result.journal_added = [journal_shown(item) for key, item in new_journal.items() if key not in old_journal]
+    result.journal_removed = [journal_shown(item) for key, item in old_journal.items() if key not in new_journal]
     return result
 
 
