@@ -111,6 +111,7 @@ class EntryForm(forms.Form):
             target_group=data.get("target_group") or TargetGroup.FAMILIES,
             participants=data.get("participants"),
             note=data.get("note", ""),
+            form_token=data.get("token") or "",
         )
 
     def add_service_errors(self, by_field: dict[str, list[str]]) -> None:

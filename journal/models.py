@@ -76,6 +76,10 @@ class JournalEntry(models.Model):
     # filtering a journal by review year without a join.
     first_date = models.DateField(_("erster Termin"))
     last_date = models.DateField(_("letzter Termin"))
+    # The new-entry form's one-time token: unique, so that the same form sent
+    # twice (a double click, a reload, two requests at once) records one
+    # entry; the database refuses the second, whichever process serves it.
+    form_token = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("Journaleintrag")

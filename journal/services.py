@@ -6,11 +6,12 @@ form, the import and the partner's road, and names the field it refuses:
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -51,6 +52,15 @@ class EntryData:
     target_group: str = TargetGroup.FAMILIES
     participants: int | None = None
     note: str = ""
+    # The new-entry form's one-time token (see JournalEntry.form_token).
+    form_token: str = ""
+
+
+TOKEN_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+class EntryAlreadyRecorded(Exception):
+    """The form with this token has already recorded its entry."""
 
 
 class JournalError(ValidationError):
@@ -228,13 +238,33 @@ def record_entry(
         data.partner_id = partner.pk
     dates = check_entry(familienzentrum, data, today=today or timezone.localdate(), allowed_codes=allowed_codes)
 
+    token = data.form_token if _is_token(data.form_token) else None
+    if token and recorded_with_token(token):
+        raise EntryAlreadyRecorded
+
     def work(stored):
-        entry = JournalEntry(familienzentrum=familienzentrum, created_by=user)
+        entry = JournalEntry(familienzentrum=familienzentrum, created_by=user, form_token=token)
         _write(entry, data, dates)
         _keep_attachment(entry, upload, user, stored)
         return entry
 
-    return atomic_with_files(work)
+    try:
+        return atomic_with_files(work)
+    except IntegrityError:
+        # Two requests with one token at once: the second waits for the
+        # first's commit and is refused by the unique token.
+        if token and recorded_with_token(token):
+            raise EntryAlreadyRecorded from None
+        raise
+
+
+def _is_token(value: str) -> bool:
+    # What new_token() hands out; anything else sent along is ignored.
+    return bool(TOKEN_PATTERN.fullmatch(value or ""))
+
+
+def recorded_with_token(token: str) -> bool:
+    return _is_token(token) and JournalEntry.objects.filter(form_token=token).exists()
 
 
 def update_entry(*, user, entry: JournalEntry, data: EntryData, upload=None, today: date | None = None) -> JournalEntry:

@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from assessments.rules import get_partner_access_for_user
 from journal import selectors as journal_selectors
 from journal import services as journal_services
-from journal.views.entries import entry_form, remember_criteria, save_entry, saved_message, spend_token, used_entry
+from journal.views.entries import already_recorded, entry_form, remember_criteria, save_entry, saved_message
 
 # The partner sees its own entries for the centre, the latest first; the
 # journal itself stays the centre's.
@@ -33,29 +33,30 @@ def partner_journal(request, access_pk: int):
     allowed_codes = {criterion.code for criterion in invited}
     choices = journal_selectors.criteria_choices(invited)
     if request.method == "POST":
-        token = request.POST.get("token", "")
-        if used_entry(request, token):
-            messages.info(request, _("Dieser Eintrag ist bereits gespeichert."))
-            return redirect("assessments:partner_journal", access.pk)
+        here = reverse("assessments:partner_journal", args=[access.pk])
+        if journal_services.recorded_with_token(request.POST.get("token", "")):
+            return already_recorded(request, here)
         form = entry_form(
             request, familienzentrum, data=request.POST, files=request.FILES, criteria=choices, as_partner=True
         )
         entry = None
         if form.is_valid():
-            entry = save_entry(
-                request,
-                form,
-                lambda data, upload: journal_services.record_entry(
-                    user=request.user,
-                    familienzentrum=familienzentrum,
-                    data=data,
-                    upload=upload,
-                    partner=access.partner,
-                    allowed_codes=allowed_codes,
-                ),
-            )
+            try:
+                entry = save_entry(
+                    request,
+                    form,
+                    lambda data, upload: journal_services.record_entry(
+                        user=request.user,
+                        familienzentrum=familienzentrum,
+                        data=data,
+                        upload=upload,
+                        partner=access.partner,
+                        allowed_codes=allowed_codes,
+                    ),
+                )
+            except journal_services.EntryAlreadyRecorded:
+                return already_recorded(request, here)
         if entry is not None:
-            spend_token(request, token, entry.pk)
             remember_criteria(request, form)
             messages.success(request, saved_message(entry))
             return redirect("assessments:partner_journal", access.pk)

@@ -25,29 +25,17 @@ from journal.models import Recurrence
 from journal.rules import get_centre_for_journal, get_entry_for_user
 
 PAGE_SIZE = 25
-TOKENS = "journal_form_tokens"
-USED_TOKENS = "journal_used_tokens"
 LAST_CRITERIA = "journal_last_criteria"
 
 
-def issue_token(request) -> str:
-    token = uuid.uuid4().hex
-    request.session[TOKENS] = [*request.session.get(TOKENS, [])[-19:], token]
-    return token
+def new_token() -> str:
+    """The one-time token of a new-entry form (kept by the entry it records)."""
+    return uuid.uuid4().hex
 
 
-def used_entry(request, token: str) -> int | None:
-    """The entry a token already recorded (a second click, a reload), or None."""
-    return request.session.get(USED_TOKENS, {}).get(token) if token else None
-
-
-def spend_token(request, token: str, entry_id: int) -> None:
-    if not token:
-        return
-    used = request.session.get(USED_TOKENS, {})
-    used[token] = entry_id
-    request.session[USED_TOKENS] = dict(list(used.items())[-20:])
-    request.session[TOKENS] = [kept for kept in request.session.get(TOKENS, []) if kept != token]
+def already_recorded(request, url: str):
+    messages.info(request, _("Dieser Eintrag ist bereits gespeichert."))
+    return redirect(url)
 
 
 def entry_form(
@@ -69,7 +57,7 @@ def entry_form(
         offered = {code for code, _label in criteria}
         last = [code for code in request.session.get(LAST_CRITERIA, []) if code in offered]
         initial = {"first_date": today, "criteria": last, **(initial or {})}
-        initial["token"] = issue_token(request)
+        initial["token"] = new_token()
     return EntryForm(data, files, criteria=criteria, sites=sites, partners=partners, initial=initial)
 
 
@@ -163,26 +151,26 @@ def entry_new(request, pk: int):
         form = entry_form(request, familienzentrum, initial=initial)
         return render(request, "journal/entry_form.html", {"familienzentrum": familienzentrum, "form": form})
     form = entry_form(request, familienzentrum, data=request.POST, files=request.FILES)
-    token = request.POST.get("token", "")
-    if used_entry(request, token):
-        messages.info(request, _("Dieser Eintrag ist bereits gespeichert."))
-        return redirect(journal_url)
+    if services.recorded_with_token(request.POST.get("token", "")):
+        return already_recorded(request, journal_url)
     entry = None
     if form.is_valid():
-        entry = save_entry(
-            request,
-            form,
-            lambda data, upload: services.record_entry(
-                user=request.user, familienzentrum=familienzentrum, data=data, upload=upload
-            ),
-        )
+        try:
+            entry = save_entry(
+                request,
+                form,
+                lambda data, upload: services.record_entry(
+                    user=request.user, familienzentrum=familienzentrum, data=data, upload=upload
+                ),
+            )
+        except services.EntryAlreadyRecorded:
+            return already_recorded(request, journal_url)
     else:
         name_refused_attachment(request, form)
     if entry is None:
         return render(
             request, "journal/entry_form.html", {"familienzentrum": familienzentrum, "form": form}, status=400
         )
-    spend_token(request, token, entry.pk)
     remember_criteria(request, form)
     messages.success(request, saved_message(entry))
     return redirect(journal_url)

@@ -36,7 +36,11 @@ def test_taken_over_entries_are_lines_of_the_live_index(client, alice, draft, jo
 
 
 def test_the_submitted_index_shows_the_frozen_lines_and_hides_checksums_from_the_centre(
-    client, alice, olga, draft, journal  # noqa: F811
+    client,
+    alice,
+    olga,
+    draft,
+    journal,  # noqa: F811
 ):
     group, _talk, _spring = journal
     services.take_over_journal(user=alice, assessment_id=draft.pk, criterion_code="1.1")

@@ -337,3 +337,26 @@ def test_a_new_file_on_an_edited_entry_is_the_next_revision_of_its_document(clie
     assert document.title == "Krabbelgruppe" and document.effective_date == date(2026, 11, 10)
     names = list(document.revisions.order_by("number").values_list("number", "original_name"))
     assert names == [(1, "liste.pdf"), (2, "liste-korrigiert.pdf")]
+
+
+def test_the_one_time_token_is_kept_by_the_entry_and_refuses_a_second_recording(alice, centre, catalogue):
+    from journal import services
+
+    token = "0123456789abcdef0123456789abcdef"
+    data = dict(title="Elterncafé", first_date=date(2026, 11, 3), criterion_codes=["1.3"], form_token=token)
+    entry = services.record_entry(user=alice, familienzentrum=centre, data=services.EntryData(**data))
+    assert JournalEntry.objects.get().form_token == token
+    before = counts()
+    with pytest.raises(services.EntryAlreadyRecorded):
+        services.record_entry(user=alice, familienzentrum=centre, data=services.EntryData(**data))
+    assert counts() == before and JournalEntry.objects.get().pk == entry.pk
+
+
+@pytest.mark.parametrize("sent", ["", "nicht-von-uns", "A" * 32, "0" * 200])
+def test_a_token_the_form_did_not_hand_out_is_ignored(alice, centre, catalogue, sent):
+    from journal import services
+
+    data = dict(title="Elterncafé", first_date=date(2026, 11, 3), criterion_codes=["1.3"], form_token=sent)
+    for _ in range(2):  # no token: each recording is an entry of its own
+        services.record_entry(user=alice, familienzentrum=centre, data=services.EntryData(**data))
+    assert list(JournalEntry.objects.values_list("form_token", flat=True)) == [None, None]
