@@ -12,6 +12,7 @@ from assessments.models import PartnerInvitation
 from evidence.models import Evidence
 from notifications.models import Notification
 from tests.assessments.files import PDF_BYTES, upload
+from tests.unchanged import everything
 
 
 @pytest.fixture
@@ -41,10 +42,12 @@ def test_uploads_stop_at_the_users_limit_with_a_message(client, alice, draft, ti
     for number in range(2):
         assert post_upload(client, draft, f"nachweis-{number}.pdf").status_code == 302
     assert Evidence.objects.count() == 2
+    before = everything()
     response = post_upload(client, draft, "zu-viel.pdf")
     assert response.status_code == 302 and "#kriterium-" in response.url  # back to the card
     assert any("Zu viele Anfragen" in text for text in texts(response))
     assert Evidence.objects.count() == 2  # nothing stored
+    assert everything() == before  # no row, no file in private storage
 
 
 def test_uploads_are_limited_per_address_across_accounts(client, alice, tina, draft, tight_limits, settings):
@@ -59,9 +62,11 @@ def test_uploads_are_limited_per_address_across_accounts(client, alice, tina, dr
     client.force_login(second)
     assert post_upload(client, draft, "b-0.pdf").status_code == 302
     assert Evidence.objects.count() == 3
+    before = everything()
     response = post_upload(client, draft, "b-1.pdf")  # the address's fourth upload within the hour
     assert any("Zu viele Anfragen" in text for text in texts(response))
     assert Evidence.objects.count() == 3
+    assert everything() == before
 
 
 def test_invitations_stop_at_the_limit_and_send_nothing_more(client, alice, draft, tight_limits):
@@ -72,8 +77,10 @@ def test_invitations_stop_at_the_limit_and_send_nothing_more(client, alice, draf
             url, {"organisation_name": f"Beratung {number}", "email": f"p{number}@example.org", "criteria": ["1.1"]}
         )
         assert response.status_code == 302
+    before = everything()
     response = client.post(url, {"organisation_name": "Beratung 3", "email": "p3@example.org", "criteria": ["1.1"]})
     assert response.status_code == 200  # the form again, with the message
     assert "Zu viele Anfragen" in response.content.decode()
     assert PartnerInvitation.objects.count() == 2
     assert Notification.objects.filter(kind="partner_invitation").count() == 2
+    assert everything() == before

@@ -19,6 +19,7 @@ from evidence.models import EvidenceKind
 from evidence.services import EvidenceDetails
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import PDF_BYTES, upload
+from tests.unchanged import everything
 
 
 def test_an_invitation_never_makes_anyone_staff_of_an_existing_partner(draft, alice, paula, partner_org):
@@ -175,15 +176,19 @@ def test_invitation_signup_applies_the_password_rules(client, draft, alice):
         organisation_name="Beratung Neu",
     )
     url = reverse("assessments:invitation", args=[services.invitation_token(invitation)])
+    before = everything()
     response = client.post(url, {"full_name": "Nina Neu", "password": "1234567890", "password_again": "1234567890"})
     assert response.status_code == 200
     assert "komplett numerisch" in response.content.decode()
+    # No account, no organisation, no access: the invitation is still open.
+    assert everything() == before
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client, alice, draft, settings):
     settings.MAX_UPLOAD_MB = 1
     settings.MAX_UPLOAD_FILES = 1
     client.force_login(alice)
+    before = everything()
     response = client.generic(
         "POST",
         reverse("assessments:evidence_upload", args=[draft.pk, "1.1"]),
@@ -193,3 +198,4 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, alice, draft, se
     )
     assert response.status_code == 413
     assert "zu groß" in response.content.decode()
+    assert everything() == before

@@ -12,6 +12,7 @@ from assessments import evaluation, services, snapshots
 from assessments.models import Assessment, AssessmentState
 from assessments.services import cycle, review
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
+from tests.unchanged import everything
 
 
 @pytest.fixture
@@ -64,8 +65,10 @@ def test_recommend_checks_the_review_once(reviewing, gabi, count_calls):
 
 def test_a_refused_submit_evaluates_once_and_changes_nothing(draft, alice, count_calls):
     evaluations = count_calls("evaluate")
+    before = everything()
     with pytest.raises(services.TransitionRefused):
         services.submit(user=alice, assessment_id=draft.pk)
+    assert everything() == before
     assert evaluations == [draft.pk]
     draft.refresh_from_db()
     assert draft.state == AssessmentState.DRAFT
@@ -75,13 +78,19 @@ def test_a_refused_submit_evaluates_once_and_changes_nothing(draft, alice, count
 def test_a_submit_without_the_services_check_is_refused(draft, alice):
     answer_all(draft, alice)
     assessment = Assessment.objects.get(pk=draft.pk)
+    before = everything()
     with pytest.raises(TransitionNotAllowed):
         assessment.submit()
+    assert assessment.state == AssessmentState.DRAFT
+    assert everything() == before
 
 
 def test_a_recommend_without_the_services_check_is_refused(reviewing, gabi):
     accept_all(reviewing, gabi)
     schedule_visit(reviewing, gabi, done=True)
     assessment = Assessment.objects.get(pk=reviewing.pk)
+    before = everything()
     with pytest.raises(TransitionNotAllowed):
         assessment.recommend()
+    assert assessment.state == AssessmentState.IN_REVIEW
+    assert everything() == before

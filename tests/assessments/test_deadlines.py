@@ -58,6 +58,7 @@ from certification.models import Guetesiegel, MembershipRole
 from notifications.models import Notification, NotificationKind
 from tests.assessments.conftest import schedule_visit
 from tests.factories import FamilienzentrumFactory, MembershipFactory, UserFactory
+from tests.unchanged import everything
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 2, 15, 9, 0, tzinfo=BERLIN)
@@ -492,19 +493,26 @@ def test_a_date_left_as_it_was_is_not_judged_again(submitted, olga):
 def test_a_stale_form_is_refused(draft, olga):
     loaded = dates_fingerprint(draft)
     update_deadlines(user=olga, assessment_id=draft.pk, values={"submission_due": date(2027, 3, 20)}, loaded=loaded)
+    before = everything()
     with pytest.raises(DeadlinesConflict):
         update_deadlines(user=olga, assessment_id=draft.pk, values={"submission_due": date(2027, 3, 25)}, loaded=loaded)
     assert Assessment.objects.get(pk=draft.pk).submission_due == date(2027, 3, 20)
+    # No other date moved, no LogEntry, no reminder rescheduled, nobody told.
+    assert everything() == before
 
 
 def test_only_the_office_moves_dates_and_only_of_open_cycles(draft, alice, olga):
     loaded = dates_fingerprint(draft)
+    before = everything()
     with pytest.raises(services.TransitionRefused):
         update_deadlines(user=alice, assessment_id=draft.pk, values={"submission_due": date(2027, 5, 1)}, loaded=loaded)
+    assert everything() == before
     Assessment.objects.filter(pk=draft.pk).update(state=AssessmentState.WITHDRAWN)
+    before = everything()
     with pytest.raises(services.TransitionRefused):
         update_deadlines(user=olga, assessment_id=draft.pk, values={"submission_due": date(2027, 5, 1)}, loaded=loaded)
     assert Assessment.objects.get(pk=draft.pk).submission_due == date(2027, 3, 14)
+    assert everything() == before
 
 
 # ---------------------------------------------------------------- the form over HTTP

@@ -29,6 +29,7 @@ from evidence.services import EvidenceDetails
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.assessments.files import ALLOWED, PDF_BYTES, REJECTED, upload
 from tests.factories import UserFactory
+from tests.unchanged import everything
 
 OFFER = EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 15))
 
@@ -74,9 +75,11 @@ def test_each_rejection_says_why_and_stores_nothing(draft, alice, settings, name
 
 def test_oversized_file_is_refused(draft, alice, settings):
     settings.MAX_UPLOAD_MB = 1
+    before = everything()
     with pytest.raises(ValidationError, match="größer als 1 MB"):
         upload_to(draft, alice, upload("gross.pdf", PDF_BYTES + b"0" * (1024 * 1024)))
     assert not Evidence.objects.exists()
+    assert everything() == before
 
 
 def test_one_bad_file_in_a_batch_stores_none_of_them(draft, alice, settings):
@@ -88,8 +91,10 @@ def test_one_bad_file_in_a_batch_stores_none_of_them(draft, alice, settings):
 
 def test_too_many_files_at_once(draft, alice, settings):
     settings.MAX_UPLOAD_FILES = 2
+    before = everything()
     with pytest.raises(ValidationError, match="Höchstens 2 Dateien"):
         upload_to(draft, alice, *[upload(f"{n}.pdf", PDF_BYTES) for n in range(3)])
+    assert everything() == before  # not the first two either
 
 
 def test_path_parts_and_control_characters_are_shown_sanitised(draft, alice):

@@ -15,6 +15,7 @@ from evidence.models import Evidence, EvidenceKind
 from evidence.services import EvidenceDetails
 from tests.assessments.files import PDF_BYTES, upload
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+from tests.unchanged import everything
 
 PERSONAS = ["alice", "bob", "tina", "tom", "paula", "stranger_partner", "rita", "olga", "anonymous"]
 
@@ -195,6 +196,7 @@ def test_upload_rejection_is_shown_and_nothing_stored(client, alice, draft):
     client.force_login(alice)
     criterion = draft.catalogue.criteria.get(code="1.1")
     prefix = f"e{criterion.pk}"
+    before = everything()
     response = client.post(
         reverse("assessments:evidence_upload", args=[draft.pk, "1.1"]),
         {
@@ -207,6 +209,7 @@ def test_upload_rejection_is_shown_and_nothing_stored(client, alice, draft):
     body = response.content.decode()
     assert "Nichts wurde gespeichert" in body and "seite.pdf" in body and "HTML" in body
     assert not Evidence.objects.exists()
+    assert everything() == before  # no row and no file in private storage
 
 
 def test_invitation_link_tampered_or_expired(client, draft, alice, partner_org, paula):
@@ -214,8 +217,10 @@ def test_invitation_link_tampered_or_expired(client, draft, alice, partner_org, 
         user=alice, assessment_id=draft.pk, criterion_codes=["1.1"], email=paula.email, partner_id=partner_org.pk
     )
     token = services.invitation_token(invitation)
+    before = everything()
     response = client.get(reverse("assessments:invitation", args=[token + "x"]))
     assert response.status_code == 400 and "ungültig" in response.content.decode()
+    assert everything() == before
     client.force_login(paula)
     response = client.post(reverse("assessments:invitation", args=[token]))
     assert response.status_code == 302

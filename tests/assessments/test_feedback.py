@@ -17,6 +17,7 @@ from evidence.models import Evidence, EvidenceKind
 from evidence.services import EvidenceDetails
 from tests.assessments.files import PDF_BYTES, upload
 from tests.factories import PASSWORD
+from tests.unchanged import everything
 
 LOGIN = reverse("accounts:login")
 
@@ -58,6 +59,7 @@ def _post_files(client, card, *files):
 
 
 def test_a_refused_file_is_named_with_its_reason_in_the_card(client, card):
+    before = everything()
     response = _post_files(
         client, card, upload("setup.exe", b"MZ\x90\x00" + b"\x00" * 64), upload("Plan.pdf", PDF_BYTES)
     )
@@ -69,6 +71,8 @@ def test_a_refused_file_is_named_with_its_reason_in_the_card(client, card):
     assert "„Plan.pdf“ wäre in Ordnung, ist aber mit den anderen nicht gespeichert" in section
     assert "abgelehnt" not in _top_messages(body)
     assert not Evidence.objects.exists()
+    # Not even the acceptable Plan.pdf is left behind in storage.
+    assert everything() == before
 
 
 def test_a_saved_file_is_confirmed_in_the_card(client, card):
@@ -102,6 +106,7 @@ def test_a_refused_new_revision_answers_in_the_card(client, card, alice, draft):
         details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 1)),
     )
     url = reverse("assessments:evidence_revision", args=[document.pk]) + f"?next={quote(card['card'])}"
+    before = everything()
     response = client.post(
         url,
         {"file": upload("setup.exe", b"MZ\x90\x00"), "next": card["card"], "region": card["region"]},
@@ -110,6 +115,7 @@ def test_a_refused_new_revision_answers_in_the_card(client, card, alice, draft):
     section = _region(response.content.decode(), card["region"])
     assert "„setup.exe“ abgelehnt" in section
     assert document.revisions.count() == 1
+    assert everything() == before
 
 
 def test_the_centre_sees_no_fingerprints_the_office_does(client, card, alice, draft, olga):

@@ -19,6 +19,7 @@ from evidence.models import EvidenceGrant, EvidenceKind
 from evidence.services import EvidenceDetails
 from tests.assessments.files import PDF_BYTES, upload
 from tests.factories import FamilienzentrumFactory, MembershipFactory, PartnerFactory, UserFactory
+from tests.unchanged import everything
 
 
 def _assessment_of(centre, mini_catalogue):
@@ -74,12 +75,15 @@ def test_another_traegers_partner_is_not_offered(client, draft, alice, foreign_p
 
 def test_a_crafted_post_naming_another_traegers_partner_is_refused(client, draft, alice, foreign_partner):
     client.force_login(alice)
+    before = everything()
     response = client.post(
         reverse("assessments:invite", args=[draft.pk]),
         {"partner": foreign_partner.pk, "email": "x@partner.example", "criteria": ["1.1"]},
     )
     assert response.status_code == 200  # the form again, with its error
     assert not PartnerInvitation.objects.filter(assessment=draft).exists()
+    # No invitation mail queued for the outbox, no event.
+    assert everything() == before
 
     with pytest.raises(ValidationError, match="kann hier nicht eingeladen werden"):
         services.invite_partner(
@@ -90,6 +94,7 @@ def test_a_crafted_post_naming_another_traegers_partner_is_refused(client, draft
             partner_id=foreign_partner.pk,
         )
     assert not PartnerInvitation.objects.filter(assessment=draft).exists()
+    assert everything() == before
 
 
 def test_a_partner_of_a_sibling_centre_is_offered_and_invitable(

@@ -20,6 +20,7 @@ from evidence.models import EvidenceKind
 from evidence.services import EvidenceDetails
 from notifications.models import Notification, NotificationKind
 from tests.assessments.files import PDF_BYTES, upload
+from tests.unchanged import everything
 
 LINK = re.compile(r"/einladung/([^/\s]+)/")
 
@@ -136,8 +137,10 @@ def test_expired_invitation_is_shown_as_expired_and_its_link_says_so(client, ali
         assert 'data-testid="invitation-state">abgelaufen<' in row
         assert "Erneut senden" in row
         client.logout()
+        before = everything()
         response = client.get(reverse("assessments:invitation", args=[token]))
         assert response.status_code == 400 and "abgelaufen" in response.content.decode()
+        assert everything() == before
 
 
 def test_the_centre_and_the_office_see_the_list_others_do_not(client, draft, invitation, tina, olga, bob, paula, rita):
@@ -188,8 +191,10 @@ def test_resend_sends_a_new_link_and_the_old_one_is_refused(
             services.resolve_invitation(old_token)
         assert services.resolve_invitation(new_token) == invitation
         client.logout()
+        before = everything()
         response = client.get(reverse("assessments:invitation", args=[old_token]))
         assert response.status_code == 400 and "neuesten E-Mail" in response.content.decode()
+        assert everything() == before
 
     assert AssessmentEvent.objects.filter(assessment=draft, action=EventAction.INVITATION_RESENT).count() == 1
     assert Notification.objects.filter(kind=NotificationKind.PARTNER_INVITATION).count() == 2
@@ -208,13 +213,18 @@ def test_resend_brings_an_expired_invitation_back(client, alice, draft, invitati
 
 def test_an_accepted_or_revoked_invitation_is_not_resent(alice, invitation, paula):
     services.accept_invitation(user=paula, invitation_id=invitation.pk)
+    before = everything()
     with pytest.raises(services.TransitionRefused, match="bereits angenommen"):
         services.resend_invitation(user=alice, invitation_id=invitation.pk)
+    # No new link (nonce), no event, no notification row for the outbox.
+    assert everything() == before
     services.revoke_invitation(user=alice, invitation_id=invitation.pk)
+    before = everything()
     with pytest.raises(services.TransitionRefused, match="zurückgenommen"):
         services.resend_invitation(user=alice, invitation_id=invitation.pk)
     with pytest.raises(services.TransitionRefused, match="bereits zurückgenommen"):
         services.revoke_invitation(user=alice, invitation_id=invitation.pk)
+    assert everything() == before
 
 
 # ------------------------------------------------------------------ revoke
@@ -229,11 +239,13 @@ def test_revoking_an_unaccepted_invitation_ends_its_link(client, alice, draft, i
     assert 'data-testid="invitation-state">zurückgenommen<' in row_of(body, invitation)
 
     client.force_login(paula)
+    before = everything()
     response = client.get(reverse("assessments:invitation", args=[token]))
     assert response.status_code == 400
     assert "hat diese Einladung zurückgenommen" in response.content.decode()
     response = client.post(reverse("assessments:invitation", args=[token]))
     assert response.status_code == 400 and not PartnerAccess.objects.exists()
+    assert everything() == before
     with pytest.raises(services.InvitationInvalid, match="zurückgenommen"):
         services.accept_invitation(user=paula, invitation_id=invitation.pk)
 
@@ -326,15 +338,44 @@ def test_another_assessments_invitation_cannot_be_reached_through_this_one(
         review_period_end=date(2027, 1, 31),
     )
     client.force_login(bob)
+    before = everything()
     response = client.post(reverse("assessments:revoke_invitation", args=[other.pk, invitation.pk]))
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+    assert everything() == before
 
 
 def test_a_get_after_signing_in_again_lands_on_the_list(client, alice, draft, invitation):
     client.force_login(alice)
+    before = everything()
     response = client.get(reverse("assessments:revoke_invitation", args=[draft.pk, invitation.pk]))
     assert response.status_code == 302 and response.url == reverse("assessments:invitations", args=[draft.pk])
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+    assert everything() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="assessments.views.partners.invitation creates and signs in the account before accept_invitation, "
+    "outside one transaction: an acceptance refused at that point (here: the organisation's name registered "
+    "meanwhile) answers 400 but leaves the new account behind",
+)
+def test_a_signup_refused_at_the_acceptance_leaves_no_account(client, draft, alice):
+    from tests.factories import PartnerFactory
+
+    invitation = services.invite_partner(
+        user=alice,
+        assessment_id=draft.pk,
+        criterion_codes=["1.1"],
+        email="neu@beratung.example",
+        organisation_name="Beratung Neu",
+    )
+    PartnerFactory(name="Beratung Neu")  # registered by someone else before the link is followed
+    url = reverse("assessments:invitation", args=[services.invitation_token(invitation)])
+    before = everything()
+    password = "sicheres-passwort-1"
+    response = client.post(url, {"full_name": "Nina Neu", "password": password, "password_again": password})
+    assert response.status_code == 400 and "schon registriert" in response.content.decode()
+    assert everything() == before

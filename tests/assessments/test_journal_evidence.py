@@ -25,6 +25,7 @@ from journal.models import JournalEntry, Recurrence
 from journal.services import EntryData, record_entry
 from tests.assessments.conftest import answer_all
 from tests.assessments.files import PDF_BYTES, upload
+from tests.unchanged import everything
 
 pytestmark = pytest.mark.django_db
 
@@ -159,29 +160,37 @@ def test_unlinking_removes_the_entry_and_the_attachment_it_brought(alice, draft,
 
 def test_an_entry_outside_the_review_period_is_refused(alice, draft, journal):
     _group, _talk, spring = journal
+    before = everything()
     with pytest.raises(ValidationError, match="Prüfzeitraum"):
         services.link_journal_entry(user=alice, assessment_id=draft.pk, criterion_code="1.1", entry_id=spring.pk)
     assert not JournalLink.objects.exists()
+    assert everything() == before  # the entry, the assessment and the LogEntry rows as they were
 
 
 def test_another_centres_entry_is_refused(alice, bob, other_centre, draft, journal):
     foreign = record(bob, other_centre, "Fremde Gruppe", ["1.1"], date(2026, 9, 1))
+    before = everything()
     with pytest.raises(ValidationError):
         services.link_journal_entry(user=alice, assessment_id=draft.pk, criterion_code="1.1", entry_id=foreign.pk)
     assert not JournalLink.objects.exists()
+    assert everything() == before
 
 
 def test_an_outsider_may_not_take_over(bob, draft, journal):
+    before = everything()
     with pytest.raises(ActionRefused):
         services.take_over_journal(user=bob, assessment_id=draft.pk, criterion_code="1.1")
     assert not JournalLink.objects.exists() and not EvidenceLink.objects.exists()
+    assert everything() == before
 
 
 def test_an_outsider_gets_404_on_the_route_and_nothing_changes(client, bob, draft, journal):
     client.force_login(bob)
+    before = everything()
     response = client.post(reverse("assessments:journal_take_over", args=[draft.pk, "1.1"]))
     assert response.status_code == 404
     assert not JournalLink.objects.exists()
+    assert everything() == before
 
 
 def test_not_editable_once_submitted(alice, draft, journal):
@@ -189,11 +198,13 @@ def test_not_editable_once_submitted(alice, draft, journal):
     services.take_over_journal(user=alice, assessment_id=draft.pk, criterion_code="1.1")
     answer_all(draft, alice)
     services.submit(user=alice, assessment_id=draft.pk)
+    before = everything()
     with pytest.raises(ActionRefused):
         services.take_over_journal(user=alice, assessment_id=draft.pk, criterion_code="1.2")
     with pytest.raises(ActionRefused):
         services.unlink_journal_entry(user=alice, assessment_id=draft.pk, criterion_code="1.1", entry_id=group.pk)
     assert JournalLink.objects.filter(assessment=draft).count() == 2
+    assert everything() == before
 
 
 # ---------------------------------------------------------------- the card

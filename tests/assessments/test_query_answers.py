@@ -12,6 +12,7 @@ from assessments import services
 from assessments.models import AssessmentState, Verdict
 from assessments.selectors import OpenQuery, open_queries_by_criterion
 from assessments.views.review import anchor_for
+from tests.unchanged import everything
 
 COVER_NOTE = "Bitte ergänzen Sie die zwei Punkte bis Ende des Monats."
 
@@ -122,8 +123,11 @@ def test_a_saved_reply_is_confirmed_at_the_reply_without_script(client, alice, a
 )
 def test_a_refused_reply_is_explained_at_the_reply_with_the_text_kept(client, alice, asked, text, reason):
     client.force_login(alice)
+    before = everything()
     response = client.post(reverse("assessments:reply", args=[asked.pk, "1.1"]), {"reply": text})
     assert response.status_code == 400
+    # Nothing saved, no event, nobody told.
+    assert everything() == before
     query = query_of(response.content.decode(), "1.1")
     assert "Nicht gespeichert:" in query and reason in query
     assert 'aria-invalid="true"' in query and f'aria-describedby="{anchor_for("1.1")}-error"' in query
@@ -136,10 +140,13 @@ def test_a_refused_reply_is_explained_at_the_reply_with_the_text_kept(client, al
 def test_a_reply_after_the_round_ended_is_explained_and_the_text_kept(client, alice, queried):
     services.resubmit(user=alice, assessment_id=queried.pk)  # e.g. in another tab
     client.force_login(alice)
+    before = everything()
     response = client.post(
         reverse("assessments:reply", args=[queried.pk, "1.1"]), {"reply": "Mein neuer, langer Text."}
     )
     assert response.status_code == 400
+    # The text is shown again, not written into the ended round (or the new one).
+    assert everything() == before
     body = response.content.decode()
     assert "Ihre Antwort wurde nicht gespeichert" in body
     query = query_of(body, "1.1")
@@ -152,8 +159,10 @@ def test_a_reply_after_the_round_ended_is_explained_and_the_text_kept(client, al
 def test_htmx_reply_saved_and_refused_answer_in_the_fragment(client, alice, asked):
     client.force_login(alice)
     url = reverse("assessments:reply", args=[asked.pk, "1.1"])
+    before = everything()
     response = client.post(url, {"reply": "x" * 4001}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200  # htmx swaps only successful answers
+    assert everything() == before  # refused: answered as a fragment, saved nowhere
     body = response.content.decode()
     assert 'data-reply-just="error"' in body and "höchstens 4000 Zeichen" in body and "x" * 4001 in body
     response = client.post(url, {"reply": "Liegt jetzt bei."}, HTTP_HX_REQUEST="true")
@@ -165,10 +174,12 @@ def test_htmx_reply_saved_and_refused_answer_in_the_fragment(client, alice, aske
 def test_htmx_reply_after_the_round_ended_keeps_the_text_in_the_fragment(client, alice, queried):
     services.resubmit(user=alice, assessment_id=queried.pk)
     client.force_login(alice)
+    before = everything()
     response = client.post(
         reverse("assessments:reply", args=[queried.pk, "1.1"]), {"reply": "Noch ein Satz."}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
+    assert everything() == before
     body = response.content.decode()
     assert f'id="{anchor_for("1.1")}"' in body and 'data-reply-just="error"' in body
     assert "Nicht gespeichert." in body and "Noch ein Satz." in body

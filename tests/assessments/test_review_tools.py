@@ -44,6 +44,7 @@ from evidence.models import EvidenceRevision
 from tests.assessments.conftest import answer_all, build_catalogue, later_today, link_one_document, schedule_visit
 from tests.assessments.files import JPEG_BYTES, PNG_BYTES, TEXT_BYTES
 from tests.factories import FamilienzentrumFactory
+from tests.unchanged import everything
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PERSONAS = ["alice", "bob", "tina", "tom", "paula", "rita", "olga", "gabi", "zeno", "anonymous"]
@@ -165,25 +166,31 @@ def test_a_confirmation_of_an_older_submission_is_refused_and_nothing_changes(cl
     stale = {"submission": 1, "criteria": area_codes(queried, "5")}
     services.resubmit(user=alice, assessment_id=queried.pk)
     before = verdict_rows(queried)
+    unchanged = everything()
     response = client.post(accept_url(queried, "5"), stale)
     assert response.status_code == 302
     assert any("inzwischen erneut eingereicht" in message for message in messages_of(response))
     assert verdict_rows(queried) == before
     assert not LogEntry.objects.filter(action=LogAction.AREA_ACCEPTED).exists()
+    assert everything() == unchanged
 
 
 @pytest.mark.parametrize("data", [{}, {"submission": "x", "criteria": ["1.1"]}, {"submission": "²"}])
 def test_a_broken_confirmation_is_refused_with_a_message(client, gabi, reviewing, data):
     client.force_login(gabi)
+    before = everything()
     response = client.post(accept_url(reviewing), data)
     assert response.status_code == 302 and messages_of(response)
     assert not CriterionVerdict.objects.exists()
+    assert everything() == before
 
 
 def test_an_unknown_area_is_404(client, gabi, reviewing):
     client.force_login(gabi)
     assert client.get(accept_url(reviewing, "9Z")).status_code == 404
+    before = everything()
     assert client.post(accept_url(reviewing, "9Z"), {"submission": 1, "criteria": ["1.1"]}).status_code == 404
+    assert everything() == before
 
 
 def test_outside_the_review_the_area_is_not_accepted(client, gabi, recommended_by_gabi):
@@ -191,9 +198,12 @@ def test_outside_the_review_the_area_is_not_accepted(client, gabi, recommended_b
     client.force_login(gabi)
     page = client.get(accept_url(recommended_by_gabi))
     assert page.status_code == 302 and "nur während der Begutachtung" in " ".join(messages_of(page))
-    response = client.post(accept_url(recommended_by_gabi), confirm_data(recommended_by_gabi))
+    data = confirm_data(recommended_by_gabi)
+    before = everything()
+    response = client.post(accept_url(recommended_by_gabi), data)
     assert "nur während der Begutachtung" in " ".join(messages_of(response))
     assert not CriterionVerdict.objects.filter(criterion__code="1.1").exists()
+    assert everything() == before
 
 
 ACCEPT_GET = {**{name: 404 for name in PERSONAS}, "alice": 403, "tina": 403, "olga": 403, "zeno": 403}
@@ -530,17 +540,22 @@ def test_the_confirmation_step_names_the_centre_and_the_validity(client, zeno, r
 def test_an_approval_without_its_confirmation_is_refused(client, zeno, recommended_by_gabi, overrides):
     client.force_login(zeno)
     data = approve_data(recommended_by_gabi, **overrides)
+    before = everything()
     response = client.post(reverse("assessments:approve", args=[recommended_by_gabi.pk]), data)
     assert response.status_code == 302
     assert any("bestätigen" in message.lower() for message in messages_of(response))
     assert_not_approved(recommended_by_gabi)
+    # No seal number drawn, no LogEntry, no certificate queued, nobody told.
+    assert everything() == before
 
 
 def test_a_plain_post_without_any_confirmation_field_is_refused(client, zeno, recommended_by_gabi):
     client.force_login(zeno)
+    before = everything()
     response = client.post(reverse("assessments:approve", args=[recommended_by_gabi.pk]), {"note": "Schnell."})
     assert "Bitte bestätigen Sie zuerst die Erteilung des Gütesiegels." in messages_of(response)
     assert_not_approved(recommended_by_gabi)
+    assert everything() == before
 
 
 def test_the_confirmed_approval_issues_the_seal(client, zeno, recommended_by_gabi):

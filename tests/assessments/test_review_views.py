@@ -20,6 +20,7 @@ from assessments.models import Assessment, AssessmentState, CriterionVerdict, Si
 from certification.services import seal_valid_until
 from tests.assessments.conftest import accept_all, schedule_visit
 from tests.factories import ReviewerFactory
+from tests.unchanged import everything
 
 PERSONAS = ["alice", "bob", "tina", "tom", "paula", "rita", "olga", "gabi", "zeno", "anonymous"]
 
@@ -207,10 +208,12 @@ def test_htmx_verdict_returns_the_card_and_the_progress(client, gabi, reviewing)
 def test_a_query_without_comment_is_refused_in_place(client, gabi, reviewing):
     client.force_login(gabi)
     url = reverse("assessments:set_verdict", args=[reviewing.pk, "1.1"])
+    before = everything()
     response = client.post(url, {"verdict": "queried", "comment": "  "}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200 and 'role="alert"' in body and "braucht einen Kommentar" in body
     assert not CriterionVerdict.objects.exists()
+    assert everything() == before
 
 
 def test_plain_verdict_redirects_to_the_criterion_keeping_the_filter(client, gabi, reviewing):
@@ -234,7 +237,9 @@ def test_unknown_area_or_criterion_is_404(client, gabi, reviewing):
     client.force_login(gabi)
     assert client.get(reverse("assessments:review_area", args=[reviewing.pk, "4F"])).status_code == 404
     url = reverse("assessments:set_verdict", args=[reviewing.pk, "9.9"])
+    before = everything()
     assert client.post(url, {"verdict": "accepted"}).status_code == 404
+    assert everything() == before
 
 
 def test_second_reviewer_reads_but_cannot_judge(client, zeno, reviewing):
@@ -422,6 +427,7 @@ def test_four_eyes_a_crafted_approval_by_the_recommender_is_refused(client, gabi
     gabi.save()
     Assessment.objects.filter(pk=recommended_by_gabi.pk).update(second_reviewer=gabi)
     client.force_login(gabi)
+    before = everything()
     for name, data in (("approve", {}), ("send_back", {"reason": "selbst"})):
         response = client.post(reverse(f"assessments:{name}", args=[recommended_by_gabi.pk]), data)
         assert response.status_code == 302
@@ -429,13 +435,17 @@ def test_four_eyes_a_crafted_approval_by_the_recommender_is_refused(client, gabi
     assessment = Assessment.objects.get(pk=recommended_by_gabi.pk)
     assert assessment.state == AssessmentState.RECOMMENDED and assessment.seal is None
     assert not assessment.events.filter(action__in=["approve", "send_back"]).exists()
+    # No seal number drawn, no LogEntry, nobody told.
+    assert everything() == before
 
 
 def test_send_back_needs_a_reason_and_returns_to_review(client, zeno, recommended_by_gabi):
     client.force_login(zeno)
     url = reverse("assessments:send_back", args=[recommended_by_gabi.pk])
+    before = everything()
     client.post(url, {"reason": ""})
     assert state_of(recommended_by_gabi) == AssessmentState.RECOMMENDED
+    assert everything() == before
     client.post(url, {"reason": "Nachweis zu 1.1 fehlt."})
     assert state_of(recommended_by_gabi) == AssessmentState.IN_REVIEW
 

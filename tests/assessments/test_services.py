@@ -18,6 +18,7 @@ from assessments.models import Assessment, AssessmentEvent, AssessmentKind, Asse
 from certification.models import Area, Membership, MembershipRole
 from tests.assessments.conftest import accept_all, answer_all, schedule_visit
 from tests.factories import ReviewerFactory, UserFactory
+from tests.unchanged import everything
 
 
 def state_of(assessment) -> str:
@@ -29,8 +30,13 @@ def events_of(assessment) -> list[str]:
 
 
 def refused(call, **kwargs):
+    """The service refuses, and leaves everything as it was: the rows (the
+    assessment, its events and LogEntry rows, the notifications for the
+    outbox), the files and the outbox."""
+    before = everything()
     with pytest.raises(services.TransitionRefused) as error:
         call(**kwargs)
+    assert everything() == before
     return error.value
 
 
@@ -44,6 +50,7 @@ def test_start_records_the_event(draft, alice):
 
 
 def test_only_one_open_assessment_per_centre(draft, alice, centre, mini_catalogue):
+    before = everything()
     with pytest.raises(ValidationError, match="läuft bereits"):
         services.start_assessment(
             user=alice,
@@ -55,9 +62,11 @@ def test_only_one_open_assessment_per_centre(draft, alice, centre, mini_catalogu
             review_period_end=date(2027, 1, 31),
         )
     assert Assessment.objects.count() == 1
+    assert everything() == before
 
 
 def test_profile_count_is_checked(alice, centre, mini_catalogue):
+    before = everything()
     with pytest.raises(ValidationError, match="Profilbereiche"):
         services.start_assessment(
             user=alice,
@@ -69,6 +78,7 @@ def test_profile_count_is_checked(alice, centre, mini_catalogue):
             review_period_end=date(2027, 1, 31),
         )
     assert not Assessment.objects.exists()
+    assert everything() == before
 
 
 # ------------------------------------------------------------------ answers and evaluation
@@ -130,6 +140,7 @@ def test_stale_save_raises_a_conflict_and_keeps_the_saved_answer(draft, alice):
 
 
 def test_unknown_criterion_or_item_code_is_refused(draft, alice):
+    before = everything()
     with pytest.raises(services.CriterionNotInCatalogue):
         services.save_answer(
             user=alice,
@@ -150,6 +161,7 @@ def test_unknown_criterion_or_item_code_is_refused(draft, alice):
             site_ids=[],
             expected_version=0,
         )
+    assert everything() == before
 
 
 def test_others_cannot_answer(draft, bob, tina, olga):

@@ -1,6 +1,7 @@
 """Uploads Django refuses before the view runs (too many files, a body above
 the limit, a broken multipart body) are answered with a German message on the
-page the form was on, and nothing is stored."""
+page the form was on, and nothing is stored: no row, no file in private
+storage (tests.unchanged.everything)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from assessments import services
 from evidence.models import Evidence, EvidenceKind, EvidenceRevision
 from evidence.services import EvidenceDetails
 from tests.assessments.files import PDF_BYTES, upload
+from tests.unchanged import everything
 
 TOO_MANY = 200  # above Django's DATA_UPLOAD_MAX_NUMBER_FILES (100)
 
@@ -45,6 +47,7 @@ def _fields(prefix: str, count: int) -> dict:
 
 
 def test_too_many_files_return_to_the_card_with_the_message(client, card):
+    before = everything()
     response = client.post(card["url"], _fields(card["prefix"], TOO_MANY))
     assert response.status_code == 303
     assert response["Location"] == card["page"] + card["anchor"]
@@ -52,6 +55,7 @@ def test_too_many_files_return_to_the_card_with_the_message(client, card):
     page = client.get(response["Location"])
     assert "Höchstens 10 Dateien" in _messages(page)
     assert not Evidence.objects.exists() and not EvidenceRevision.objects.exists()
+    assert everything() == before
 
 
 def test_too_many_files_on_a_new_revision_return_to_the_referer(client, alice, draft, card):
@@ -62,6 +66,7 @@ def test_too_many_files_on_a_new_revision_return_to_the_referer(client, alice, d
         files=[upload("a.pdf", PDF_BYTES)],
         details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 1)),
     )
+    before = everything()
     response = client.post(
         reverse("assessments:evidence_revision", args=[document.pk]),
         {"file": [upload(f"f{number}.pdf", PDF_BYTES) for number in range(TOO_MANY)]},
@@ -71,6 +76,7 @@ def test_too_many_files_on_a_new_revision_return_to_the_referer(client, alice, d
     assert response.redirect_chain[0] == ("http://testserver" + card["page"], 303)
     assert "Höchstens 10 Dateien" in _messages(response)
     assert document.revisions.count() == 1
+    assert everything() == before
 
 
 def test_too_many_files_for_a_partner_return_to_its_pages(client, alice, draft, paula, partner_org):
@@ -79,6 +85,7 @@ def test_too_many_files_for_a_partner_return_to_its_pages(client, alice, draft, 
     )
     access = services.accept_invitation(user=paula, invitation_id=invitation.pk)
     client.force_login(paula)
+    before = everything()
     for url, back in (
         (
             reverse("assessments:partner_upload", args=[access.pk, "1.1"]),
@@ -90,11 +97,13 @@ def test_too_many_files_for_a_partner_return_to_its_pages(client, alice, draft, 
         assert (response.status_code, response["Location"]) == (303, back)
         assert "Höchstens 10 Dateien" in _messages(client.get(back))
     assert not Evidence.objects.exists()
+    assert everything() == before
 
 
 def test_a_body_above_the_limit_returns_to_the_referer_with_the_message(client, card, settings):
     settings.MAX_UPLOAD_MB = 1
     settings.MAX_UPLOAD_FILES = 1
+    before = everything()
     response = client.generic(
         "POST",
         card["url"],
@@ -108,6 +117,7 @@ def test_a_body_above_the_limit_returns_to_the_referer_with_the_message(client, 
     assert "Die Dateien sind zu groß" in _messages(page)
     assert "höchstens 1 Dateien auf einmal mit je höchstens 1 MB" in _messages(page)
     assert not Evidence.objects.exists()
+    assert everything() == before
 
 
 def test_a_broken_body_without_a_card_or_referer_gets_the_page(client, alice, draft):
@@ -119,6 +129,7 @@ def test_a_broken_body_without_a_card_or_referer_gets_the_page(client, alice, dr
         details=EvidenceDetails(kind=EvidenceKind.OFFER, effective_date=date(2026, 9, 1)),
     )
     client.force_login(alice)
+    before = everything()
     response = client.generic(
         "POST",
         reverse("assessments:evidence_revision", args=[document.pk]),
@@ -128,11 +139,13 @@ def test_a_broken_body_without_a_card_or_referer_gets_the_page(client, alice, dr
     assert response.status_code == 400
     assert "fehlerhaft angekommen" in response.content.decode()
     assert document.revisions.count() == 1
+    assert everything() == before
 
 
 def test_a_body_above_the_limit_from_elsewhere_gets_the_page(client, card, settings):
     settings.MAX_UPLOAD_MB = 1
     settings.MAX_UPLOAD_FILES = 1
+    before = everything()
     response = client.generic(
         "POST",
         card["url"],
@@ -143,6 +156,7 @@ def test_a_body_above_the_limit_from_elsewhere_gets_the_page(client, card, setti
     )
     assert response.status_code == 413
     assert "Die Dateien sind zu groß" in response.content.decode()
+    assert everything() == before
 
 
 @pytest.mark.parametrize(
@@ -159,9 +173,11 @@ def test_a_broken_multipart_body_returns_to_the_card_with_the_message(client, ca
         b'Content-Disposition: form-data; name="' + card["prefix"].encode() + b'-files"; filename="a.pdf"\r\n'
         b"Content-Type: application/pdf\r\n\r\n" + PDF_BYTES + b"\r\n--richtig"  # cut off, never closed
     )
+    before = everything()
     response = client.generic("POST", card["url"], body, content_type=content_type)
     assert (response.status_code, response["Location"]) == (303, card["page"] + card["anchor"])
     assert "Die Dateien sind nicht vollständig oder fehlerhaft angekommen" in _messages(
         client.get(response["Location"])
     )
     assert not Evidence.objects.exists()
+    assert everything() == before

@@ -14,6 +14,7 @@ from assessments import services
 from assessments.models import Answer, Assessment, AssessmentKind, AssessmentState
 from certification.models import Area
 from tests.assessments.conftest import answer_all, build_catalogue
+from tests.unchanged import everything
 
 PERSONAS = ["alice", "bob", "tina", "tom", "paula", "rita", "olga", "anonymous"]
 
@@ -158,9 +159,12 @@ def test_htmx_save_returns_the_new_version_and_progress(client, alice, draft):
 def test_stale_save_shows_both_versions_and_loses_nothing(client, alice, draft):
     client.force_login(alice)
     save(client, draft, "1.1", 0, narrative="Fassung von Kollegin")
+    before = everything()
     response = save(client, draft, "1.1", 0, status="planned", narrative="Meine Fassung")
     body = response.content.decode()
     assert response.status_code == 409
+    # The colleague's answer, its items and the assessment's dates stand as they were.
+    assert everything() == before
     assert "Jemand anderes hat diese Antwort inzwischen gespeichert" in body
     assert "Fassung von Kollegin" in body and "Meine Fassung" in body
     answer = Answer.objects.get(assessment=draft, criterion__code="1.1")
@@ -174,16 +178,20 @@ def test_stale_save_shows_both_versions_and_loses_nothing(client, alice, draft):
 def test_htmx_stale_save_retargets_the_card(client, alice, draft):
     client.force_login(alice)
     save(client, draft, "1.1", 0, narrative="erste")
+    before = everything()
     response = save(client, draft, "1.1", 0, narrative="zweite", htmx=True)
     assert response.status_code == 200
+    assert everything() == before  # a conflict, shown in the card: "zweite" is saved nowhere
     assert response["HX-Retarget"].startswith("#kriterium-")
     assert "zweite" in response.content.decode() and "erste" in response.content.decode()
 
 
 def test_unknown_criterion_code_is_a_bad_request(client, alice, draft):
     client.force_login(alice)
+    before = everything()
     response = client.post(reverse("assessments:save_answer", args=[draft.pk, "99.9"]), {})
     assert response.status_code == 400
+    assert everything() == before
     assert "Katalogversion" in response.content.decode()
 
 
@@ -201,9 +209,12 @@ def test_ready_page_lists_what_is_missing_with_links(client, alice, draft):
     assert f"/bereich/4B/#kriterium-{criterion.pk}" in body
     assert "Schwelle „Basisleistungen“" in body
     assert "Jetzt verbindlich einreichen" not in body
+    before = everything()
     response = client.post(reverse("assessments:ready", args=[draft.pk]))
     assert response.status_code == 200
     assert Assessment.objects.get(pk=draft.pk).state == AssessmentState.DRAFT
+    # A refused submit: no submission, no event, no report queued, nobody told.
+    assert everything() == before
 
 
 def test_replayed_submit_post_submits_once(client, alice, draft):
@@ -211,7 +222,10 @@ def test_replayed_submit_post_submits_once(client, alice, draft):
     client.force_login(alice)
     url = reverse("assessments:ready", args=[draft.pk])
     first = client.post(url, follow=True)
+    after_first = everything()
     second = client.post(url, follow=True)
+    # The replay is refused: no second snapshot, report or mail.
+    assert everything() == after_first
     assert "Die Selbstbewertung ist eingereicht" in first.content.decode()
     assert "bereits eingereicht" in second.content.decode()
     assert draft.submissions.count() == 1

@@ -3,6 +3,7 @@ again after a grace period, once per retry interval, for a few days."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from unittest import mock
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from notifications import services, tasks
 from notifications.models import Notification
-from tests.notifications.support import make_old, send_hello
+from tests.notifications.support import make_old, point_app_at, send_hello
 
 
 @pytest.fixture
@@ -41,6 +42,10 @@ def test_the_sweep_picks_up_a_row_never_handed_over(never_handed_over):
 
 def test_the_sweep_leaves_rows_alone_that_wait_in_the_queue_or_were_tried_recently(never_handed_over):
     make_old(never_handed_over, minutes=3)
+    # A stand-in for a broker that takes the message: a real one with no
+    # worker (tests.notifications.conftest.own_redis) needs the services run,
+    # and this test belongs to the SQLite run too. A refusal needs none: see
+    # test_the_sweep_stops_at_the_first_hand_over_the_broker_refuses.
     with mock.patch.object(tasks.send_notification, "enqueue", return_value=True) as enqueue:
         assert services.notifications_sweep() == 1
         # Handed over and stamped: the next sweeps wait SEND_RETRY_AFTER for it.
@@ -58,14 +63,22 @@ def test_the_sweep_gives_up_on_rows_older_than_a_few_days(never_handed_over):
     assert services.unsent_notification_ids() == []
 
 
-def test_the_sweep_stops_at_the_first_hand_over_the_broker_refuses(alice, bob, django_capture_on_commit_callbacks):
+def test_the_sweep_stops_at_the_first_hand_over_the_broker_refuses(
+    alice, bob, own_broker, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         rows = send_hello([alice, bob])
     for row in rows:
         make_old(row)
-    with mock.patch.object(tasks.send_notification, "enqueue", return_value=False) as enqueue:
+    # Nothing patched: a broker where nothing listens (port 1) refuses the connection.
+    point_app_at("redis://127.0.0.1:1/0", settings, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="config.celery"):
         assert services.notifications_sweep() == 0
-    enqueue.assert_called_once()
+    # One hand-over tried and refused; the second row was not even tried
+    # (the task class would have logged it skipped as "unreachable a moment ago").
+    assert caplog.text.count("Could not hand notifications.send") == 1
+    assert "Broker unreachable a moment ago" not in caplog.text
+    assert mail.outbox == []
     # Not stamped: the next sweep tries them again at once.
     assert sorted(services.unsent_notification_ids()) == sorted(row.pk for row in rows)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications.context_processors import bell
 from notifications.models import Notification, NotificationKind
 from notifications.views import PAGE_SIZE
+from tests.unchanged import everything
 
 LIST = reverse("notifications:list")
 
@@ -191,16 +192,20 @@ def test_a_link_that_slipped_past_the_database_never_leaves_the_site(client, ali
 def test_another_persons_notification_is_404(client, alice, bob):
     bobs = make(bob, "fremd", link="/selbstbewertung/1/")
     client.force_login(alice)
+    before = everything()
 
     assert client.get(reverse("notifications:open", args=[bobs.pk])).status_code == 404
     bobs.refresh_from_db()
     assert bobs.read_at is None
+    assert everything() == before
 
 
 def test_a_row_without_an_account_is_nobodys_to_open(client, alice):
     row = Notification.objects.create(email="partner@example.org", kind="partner_invitation", subject="x", body="y")
     client.force_login(alice)
+    before = everything()
     assert client.get(reverse("notifications:open", args=[row.pk])).status_code == 404
+    assert everything() == before  # not marked read, not sent again
 
 
 def test_opening_needs_a_login(client, alice):

@@ -25,6 +25,7 @@ from reports import export_jobs, exports, tasks
 from reports.models import ExportFormat, ExportJob, ExportStatus
 from tests.factories import FamilienzentrumFactory, UserFactory
 from tests.notifications.support import drop_broker_connections, point_app_at
+from tests.unchanged import everything
 
 
 @pytest.fixture
@@ -105,12 +106,13 @@ def test_csv_job_has_the_rows_of_the_synchronous_csv(olga, assessments, django_c
     assert len(rows) == 1 + 5
 
 
-def test_asking_again_while_it_is_built_gives_the_same_job(olga, assessments, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_export, "apply_async"):
-        first = export_jobs.request_export(olga, "xlsx")
-        again = export_jobs.request_export(olga, "xlsx")
-        other_format = export_jobs.request_export(olga, "csv")
+def test_asking_again_while_it_is_built_gives_the_same_job(olga, assessments):
+    # Nothing patched: the hand-over waits for the commit, which the test's
+    # transaction never makes, so the first job is still pending when asked again.
+    first = export_jobs.request_export(olga, "xlsx")
+    again = export_jobs.request_export(olga, "xlsx")
+    other_format = export_jobs.request_export(olga, "csv")
+    assert first.status == ExportStatus.PENDING and first.enqueued_at is None
     assert again.pk == first.pk and not getattr(again, "just_created", False)
     assert other_format.pk != first.pk
     assert ExportJob.objects.count() == 2
@@ -185,10 +187,10 @@ def test_a_failed_build_is_recorded_shown_and_announced(
     assert again.status == ExportStatus.DONE
 
 
-def test_a_transient_error_puts_the_job_back_for_a_retry(olga, assessments, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_export, "apply_async"):
-        job = export_jobs.request_export(olga, "xlsx")
+def test_a_transient_error_puts_the_job_back_for_a_retry(olga, assessments):
+    # Nothing patched: the hand-over waits for a commit the test never makes;
+    # the build is called here, as the worker would call it.
+    job = export_jobs.request_export(olga, "xlsx")
     with mock.patch.object(storages["private"], "save", side_effect=OSError("Datenträger voll")):
         with pytest.raises(OSError):
             export_jobs.build_export(job.pk, task_id="t-1")
@@ -246,14 +248,15 @@ def test_broker_down_keeps_the_job_pending_and_the_sweep_sends_it(
     assert reverse("reports:export_download", args=[job.pk]) in panel
 
 
-def test_sweep_leaves_recently_sent_jobs_alone(olga, assessments, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_export, "apply_async") as send:
-        job = export_jobs.request_export(olga, "csv")
-        export_jobs.enqueue_export(job.pk)
-        send.reset_mock()
-        assert export_jobs.sweep_exports() == {"requeued": 0, "failed": 0, "resent": 0}
-    send.assert_not_called()
+def test_sweep_leaves_recently_sent_jobs_alone(olga, assessments):
+    job = export_jobs.request_export(olga, "csv")
+    # Handed over a moment ago (and not built yet).
+    ExportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+    # Nothing patched: tasks run in this process, so a job the sweep sent
+    # again would be built right here and be done.
+    assert export_jobs.sweep_exports() == {"requeued": 0, "failed": 0, "resent": 0}
+    job.refresh_from_db()
+    assert job.status == ExportStatus.PENDING and job.attempts == 0
 
 
 def _stuck(job: ExportJob, *, attempts: int, settings) -> None:
@@ -266,10 +269,8 @@ def _stuck(job: ExportJob, *, attempts: int, settings) -> None:
 def test_sweep_queues_a_stuck_first_attempt_again_then_fails_it(
     olga, assessments, settings, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(tasks.build_export, "apply_async"):
-        job = export_jobs.request_export(olga, "csv")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Nothing patched: the hand-over waits for a commit the test never makes.
+    job = export_jobs.request_export(olga, "csv")
     _stuck(job, attempts=1, settings=settings)
     with django_capture_on_commit_callbacks(execute=True):
         assert export_jobs.sweep_exports() == {"requeued": 1, "failed": 0, "resent": 0}
@@ -346,8 +347,10 @@ def test_download_headers(client, olga, done_job):
 def test_a_job_not_done_has_no_file(client, olga):
     job = ExportJob.objects.create(requested_by=olga, format="csv", status=ExportStatus.RUNNING, rows_total=10)
     client.force_login(olga)
+    before = everything()
     assert client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
     assert client.get(reverse("reports:export_download", args=[job.pk + 99])).status_code == 404
+    assert everything() == before  # the running job is left to its worker
 
 
 def test_running_job_shows_its_progress(client, olga):
@@ -366,16 +369,20 @@ def test_running_job_shows_its_progress(client, olga):
 
 def test_request_with_an_unknown_format_says_so(client, olga, assessments):
     client.force_login(olga)
+    before = everything()
     response = client.post(reverse("reports:export_request"), {"format": "pdf"}, follow=True)
     assert response.status_code == 200
     assert "Dieses Format gibt es nicht." in response.content.decode()
     assert not ExportJob.objects.exists()
+    assert everything() == before
 
 
 def test_service_refuses_someone_not_in_the_office(alice, assessments):
+    before = everything()
     with pytest.raises(export_jobs.ExportRefused):
         export_jobs.request_export(alice, "csv")
     assert not ExportJob.objects.exists()
+    assert everything() == before  # no job, no file in private storage
 
 
 def test_large_export_is_sent_to_the_background(client, olga, assessments, settings):

@@ -7,6 +7,7 @@ import pytest
 from reports import services
 from reports.models import Report, ReportKind, ReportStatus
 from tests.reports.conftest import EVIDENCE, pdf_of, text_of, with_evidence
+from tests.unchanged import everything
 
 
 def build(user, submission, kind) -> Report:
@@ -131,9 +132,11 @@ def test_certificate_is_a4_landscape_with_seal_and_validity(certified, tina, set
 
 @pytest.mark.parametrize("kind", [ReportKind.QUALITY_PROFILE, ReportKind.CERTIFICATE])
 def test_result_documents_wait_for_the_decision(submission, alice, kind):
+    before = everything()
     with pytest.raises(services.ReportNotAvailable):
         services.request_report(alice, submission, kind)
     assert not Report.objects.exists()
+    assert everything() == before
 
 
 def test_user_text_cannot_reach_files_or_network(submitted, alice, settings):

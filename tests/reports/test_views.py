@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from reports import services
 from reports.models import Report, ReportKind, ReportStatus
+from tests.unchanged import everything
 
 PERSONAS = ["alice", "bob", "tina", "tom", "paula", "rita", "olga", "anonymous"]
 
@@ -156,14 +157,10 @@ def test_request_twice_creates_one_report(client, submission, alice):
 
 
 def test_request_by_htmx_answers_with_the_panel(client, submission, alice):
-    from unittest import mock
-
-    from reports import tasks
-
     client.force_login(alice)
     url = reverse("reports:request", args=[submission.assessment_id])
-    with mock.patch.object(tasks.build_report, "apply_async"):
-        response = client.post(url, {"kind": ReportKind.SELF_ASSESSMENT}, HTTP_HX_REQUEST="true")
+    # Nothing patched: the hand-over waits for the commit (see below).
+    response = client.post(url, {"kind": ReportKind.SELF_ASSESSMENT}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="reports-panel"' in body
@@ -201,12 +198,15 @@ def test_rebuild_from_the_panel(client, done_report, alice):
 def test_request_of_a_kind_not_available_is_refused_with_a_message(client, submission, alice):
     client.force_login(alice)
     url = reverse("reports:request", args=[submission.assessment_id])
+    before = everything()
     response = client.post(url, {"kind": ReportKind.CERTIFICATE}, follow=True)
     assert response.status_code == 200
     assert "kann für diese Selbstbewertung im Status" in response.content.decode()
     assert not Report.objects.filter(kind=ReportKind.CERTIFICATE).exists()
     assert client.post(url, {"kind": "nonsense"}).status_code == 302
     assert not Report.objects.filter(kind="nonsense").exists()
+    # No report row of any kind, no file built into private storage.
+    assert everything() == before
 
 
 def test_draft_has_no_reports_but_exports(client, draft, alice):
@@ -214,8 +214,10 @@ def test_draft_has_no_reports_but_exports(client, draft, alice):
     page = client.get(reverse("reports:assessment_reports", args=[draft.pk])).content.decode()
     assert "Berichte gibt es, sobald die Selbstbewertung eingereicht ist." in page
     assert reverse("reports:export_assessment", args=[draft.pk, "xlsx"]) in page
+    before = everything()
     response = client.post(reverse("reports:request", args=[draft.pk]), {"kind": ReportKind.SELF_ASSESSMENT})
     assert response.status_code == 302 and not Report.objects.exists()
+    assert everything() == before
 
 
 def test_office_sees_the_link_to_the_export_of_all_assessments(client, submission, alice, olga):

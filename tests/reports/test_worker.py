@@ -10,7 +10,6 @@ import signal
 import time
 import uuid
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.db.models import F
@@ -21,6 +20,7 @@ from config.celery import forget_broker_down
 from reports import services, tasks
 from reports.models import Report, ReportKind, ReportStatus
 from tests.assessments.conftest import answer_all
+from tests.notifications.support import drop_broker_connections, point_app_at
 from tests.services.support import BIN_DIR, Process, subprocess_env, wait_for
 
 pytestmark = pytest.mark.services
@@ -173,20 +173,23 @@ def test_killed_worker_leaves_a_report_the_sweep_retries_or_fails(
         assert report.finished_at <= timezone.now()
 
 
-def test_broker_unreachable_at_request_then_the_sweep_sends_it(celery_worker, committed_submission, alice, caplog):
-    """A real connection to a broker that does not answer: the request
-    succeeds, the report waits; once the broker is back the sweep sends it."""
-    from kombu import Connection
-
-    send = tasks.build_report.apply_async
-
-    def send_to_nowhere(*args, **kwargs):
-        with Connection("redis://127.0.0.1:1/0", connect_timeout=2) as nowhere:  # nothing listens on port 1
-            return send(*args, connection=nowhere, **kwargs)
-
+def test_broker_unreachable_at_request_then_the_sweep_sends_it(
+    celery_worker, committed_submission, alice, caplog, settings, monkeypatch
+):
+    """A real broker that does not answer: the request succeeds, the report
+    waits; once the broker is back the sweep sends it."""
+    broker, backend = settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND
     started = time.monotonic()
-    with mock.patch.object(tasks.build_report, "apply_async", side_effect=send_to_nowhere):
-        report = services.request_report(alice, committed_submission, ReportKind.EVIDENCE_INDEX)
+    # Nothing patched: this process's tasks go to a broker where nothing
+    # listens (port 1), and kombu meets the refused connection itself.
+    with monkeypatch.context() as dead:
+        point_app_at("redis://127.0.0.1:1/0", settings, dead)
+        try:
+            report = services.request_report(alice, committed_submission, ReportKind.EVIDENCE_INDEX)
+        finally:
+            # The broker is back: the run's own broker (and its worker) again.
+            settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND = broker, backend
+    drop_broker_connections()
     assert time.monotonic() - started < 30
     report.refresh_from_db()
     assert report.status == ReportStatus.QUEUED and report.waits_for_broker
