@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -135,7 +135,7 @@ def invitation(request, token: str):
     try:
         invitation = services.resolve_invitation(token)
     except services.InvitationInvalid as invalid:
-        return render(request, "assessments/invitation_invalid.html", {"message": invalid.message}, status=400)
+        return _refused(request, invalid)
     user_model = get_user_model()
     has_account = user_model.objects.filter(email=invitation.email).exists()
     form = None
@@ -143,16 +143,22 @@ def invitation(request, token: str):
         form = PartnerRegistrationForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and form.is_valid():
             try:
-                user = user_model.objects.create_user(
-                    email=invitation.email,
-                    password=form.cleaned_data["password"],
-                    full_name=form.cleaned_data["full_name"],
-                )
+                # One transaction: an acceptance refused here (the
+                # organisation registered meanwhile, say) leaves no account.
+                with transaction.atomic():
+                    user = user_model.objects.create_user(
+                        email=invitation.email,
+                        password=form.cleaned_data["password"],
+                        full_name=form.cleaned_data["full_name"],
+                    )
+                    access = services.accept_invitation(user=user, invitation_id=invitation.pk)
             except IntegrityError:
                 messages.error(request, _("Für diese Adresse gibt es schon ein Konto. Bitte melden Sie sich an."))
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            except services.InvitationInvalid as invalid:
+                return _refused(request, invalid)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return _accept(request, invitation)
+            return _accepted(request, access)
     elif request.user.is_authenticated and request.method == "POST":
         return _accept(request, invitation)
     context = {
@@ -168,7 +174,15 @@ def _accept(request, invitation):
     try:
         access = services.accept_invitation(user=request.user, invitation_id=invitation.pk)
     except services.InvitationInvalid as invalid:
-        return render(request, "assessments/invitation_invalid.html", {"message": invalid.message}, status=400)
+        return _refused(request, invalid)
+    return _accepted(request, access)
+
+
+def _refused(request, invalid):
+    return render(request, "assessments/invitation_invalid.html", {"message": invalid.message}, status=400)
+
+
+def _accepted(request, access):
     messages.success(request, _("Einladung angenommen. Sie können jetzt Nachweise beitragen."))
     return redirect("assessments:partner_access", access.pk)
 

@@ -356,13 +356,8 @@ def test_a_get_after_signing_in_again_lands_on_the_list(client, alice, draft, in
     assert everything() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assessments.views.partners.invitation creates and signs in the account before accept_invitation, "
-    "outside one transaction: an acceptance refused at that point (here: the organisation's name registered "
-    "meanwhile) answers 400 but leaves the new account behind",
-)
 def test_a_signup_refused_at_the_acceptance_leaves_no_account(client, draft, alice):
+    """The account and the acceptance are one transaction: refused, neither stays."""
     from tests.factories import PartnerFactory
 
     invitation = services.invite_partner(
