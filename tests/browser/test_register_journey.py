@@ -88,8 +88,24 @@ def test_the_leitung_keeps_her_register_on_a_phone(leitung, live_server, chromiu
     page.get_by_label("abgeschlossen am").fill(years_after(lapses_on, -7).isoformat())
     page.get_by_label("Umfang (Stunden)").fill("14")
     page.get_by_label("Dauer (Tage)").fill("2")
+    # A second click cannot send the form again: the first disables the
+    # button (seen here with the navigation held back, then let go).
+    disabled_by_submit = page.evaluate(
+        """() => {
+            const button = document.querySelector("[data-submit-once]");
+            const hold = (event) => event.preventDefault();
+            button.form.addEventListener("submit", hold);
+            button.click();
+            const disabled = button.disabled;
+            button.form.removeEventListener("submit", hold);
+            button.disabled = false;
+            return disabled;
+        }"""
+    )
+    assert disabled_by_submit
     page.get_by_role("button", name="Eintragen").click()
     expect(page.get_by_test_id("register-summary")).to_contain_text("1 Eintrag")
+    assert StaffQualification.objects.filter(person="Jonas Becker").count() == 1
     shot(page, "register")
 
     page.get_by_test_id("lapsing-link").click()
