@@ -238,6 +238,7 @@ def _rules(source: ReportSource) -> list[dict]:
                 # Reports requested before the minimums were copied show the
                 # achieved figures alone.
                 "has_minimums": bool(rule),
+                "is_assumption": bool(rule.get("is_assumption")),
             }
         )
     return rules

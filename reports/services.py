@@ -103,6 +103,8 @@ def frozen_inputs(submission: Submission, kind: str) -> dict:
                 "min_basis": rule.min_basis,
                 "min_aufbau": rule.min_aufbau,
                 "min_points": rule.min_points,
+                # No public source for this rule's figures: the document says so.
+                "is_assumption": rule.is_assumption,
             }
             for rule in ThresholdRule.objects.filter(catalogue_id=catalogue.pk).order_by("order")
         ],

@@ -302,6 +302,22 @@ def test_basis_and_aufbau_thresholds_read_differently():
     assert row("Aufbauleistungen") == "Aufbauleistungen – 4 / 6 2 fehlen – nicht erreicht"
 
 
+def test_a_threshold_without_a_public_source_is_marked_as_an_assumption(certified_after_query, alice, settings):
+    """The catalogue marks a rule's figures as an assumption; the request
+    copies the mark and the Qualitätsprofil says so at that rule only."""
+    from certification.models import ThresholdRule
+
+    catalogue = certified_after_query.catalogue
+    marked, *others = ThresholdRule.objects.filter(catalogue=catalogue).order_by("order")
+    ThresholdRule.objects.filter(pk=marked.pk).update(is_assumption=True)
+    report = build(alice, certified_after_query.latest_submission, ReportKind.QUALITY_PROFILE)
+    assert [rule["is_assumption"] for rule in report.inputs["rules"]] == [True] + [False] * len(others)
+
+    text = " ".join(text_of(pdf_of(report, settings)).split())
+    assert f"{marked.title} (Annahme, ohne öffentliche Quelle)" in text
+    assert text.count("(Annahme, ohne öffentliche Quelle)") == 1
+
+
 def test_certificate_names_the_issuer_and_keeps_checksums_in_its_metadata(certified, tina, issuer, settings):
     report = build(tina, certified.latest_submission, ReportKind.CERTIFICATE)
 
