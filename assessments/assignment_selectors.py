@@ -5,7 +5,8 @@ reviewers in a fixed number of queries (grouped counts), never one per reviewer.
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Count, Exists, F, OuterRef, QuerySet, Value
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,26 +18,38 @@ from certification.selectors import reviewer_pool, users_tied_to_traeger
 OPEN_REVIEW_STATES = [AssessmentState.IN_REVIEW, AssessmentState.CHANGES_REQUESTED, AssessmentState.RECOMMENDED]
 
 
-def _counts_by(queryset: QuerySet, key: str) -> dict[int, int]:
-    rows = queryset.order_by().values(key).annotate(n=Count("pk")).values_list(key, "n")
-    return dict(rows)
-
-
-def _workloads() -> dict[str, dict[int, int]]:
-    """Per reviewer id: open reviews, open confirmations and visits planned.
-    Three grouped counts over the whole table (one scan each), not one
-    correlated subquery per reviewer: at 3,300 centres the latter scanned the
-    visits once per pool member."""
+def _workload_counts() -> dict[str, tuple[QuerySet, str]]:
+    """Per reviewer id: open reviews, open confirmations and visits planned,
+    each a count grouped by the reviewer's id (`key`) over the whole table
+    (one scan each), not one correlated subquery per reviewer: at 3,300
+    centres the latter scanned the visits once per pool member."""
     open_cycles = Assessment.objects.filter(state__in=OPEN_REVIEW_STATES)
     # Planned: not done and still ahead, of a review that is still open.
     planned = SiteVisit.objects.filter(
         assessment__state__in=OPEN_REVIEW_STATES, done_at__isnull=True, scheduled_for__gte=timezone.now()
     )
     return {
-        "open_reviews": _counts_by(open_cycles.filter(reviewer__isnull=False), "reviewer_id"),
-        "open_confirmations": _counts_by(open_cycles.filter(second_reviewer__isnull=False), "second_reviewer_id"),
-        "planned_visits": _counts_by(planned, "assessment__reviewer_id"),
+        "open_reviews": (open_cycles.filter(reviewer__isnull=False), "reviewer_id"),
+        "open_confirmations": (open_cycles.filter(second_reviewer__isnull=False), "second_reviewer_id"),
+        "planned_visits": (planned, "assessment__reviewer_id"),
     }
+
+
+def _workloads(*, at_once: bool = False) -> dict[str, dict[int, int]]:
+    """The counts of _workload_counts, each its own query; `at_once` all in
+    one (UNION ALL, each row tagged with its count's place), for a page that
+    lists the pool on every visit (the office's queue)."""
+    counts = _workload_counts()
+    grouped = [
+        queryset.order_by().values(key).annotate(what=Value(place), n=Count("pk")).values_list(key, "what", "n")
+        for place, (queryset, key) in enumerate(counts.values())
+    ]
+    names = list(counts)
+    result: dict[str, dict[int, int]] = {name: {} for name in names}
+    rows = grouped[0].union(*grouped[1:], all=True) if at_once else (row for part in grouped for row in part)
+    for person, place, number in rows:
+        result[names[place]][person] = number
+    return result
 
 
 def _with_workload(queryset: QuerySet) -> QuerySet:
@@ -61,9 +74,9 @@ def workload_text(user) -> str:
     return ", ".join(parts)
 
 
-def _labelled(users) -> list:
+def _labelled(users, *, at_once: bool = False) -> list:
     users = list(users)
-    workloads = _workloads()
+    workloads = _workloads(at_once=at_once)
     for user in users:
         for name, counts in workloads.items():
             setattr(user, name, counts.get(user.pk, 0))
@@ -78,6 +91,26 @@ def reviewers_with_workload(*, confirmers: bool = False) -> list:
     `may_confirm`, `workload` ("12 offen, 2 Begehungen") and
     `workload_label` ("Name – 12 offen, 2 Begehungen"). Four queries."""
     return _labelled(_with_workload(reviewer_pool(confirmers=confirmers)))
+
+
+def reviewers_for_queue() -> tuple[list, list]:
+    """For the office's queue: everyone in the reviewer pool, also those who
+    left it (what its reviewer filter offers, as assessments.filters.reviewers
+    lists them), and the active pool with the workload as
+    reviewers_with_workload gives it (its bulk assignment's choice). One read
+    of the pool serves both, and the workloads are counted in one query: two
+    queries in all."""
+    everyone = list(
+        get_user_model()
+        .objects.filter(reviewer__isnull=False)
+        .annotate(
+            may_confirm=F("reviewer__may_confirm"),
+            in_pool=ExpressionWrapper(Q(is_active=True, reviewer__is_active=True), output_field=BooleanField()),
+        )
+        .only("pk", "full_name", "email", "is_active")
+        .order_by("full_name", "email")
+    )
+    return everyone, _labelled((user for user in everyone if user.in_pool), at_once=True)
 
 
 def reviewers_for_assessment(assessment: Assessment) -> list:

@@ -16,39 +16,18 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.forms import Select
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import BaseCSVWidget
 
 from assessments.deadlines import APPROACHING_DAYS, approaching_q, overdue_q
 from assessments.models import AssessmentKind, AssessmentState
-from assessments.queue_selectors import OPEN_REVIEW_STATES, state_rank, with_current
+from assessments.queue_selectors import OPEN_REVIEW_STATES, state_rank, with_current, with_seal_until
 from assessments.selectors import REVIEW_QUEUE_STATES
 from certification.models import FamilienzentrumForm, FamilienzentrumSite
 from certification.services import add_months
 
 SEARCH_MAX_WORDS = 5
 NO_REVIEWER = "null"
-
-
-class PlainSelect(Select):
-    """A select rendered in Python: Django renders each <option> through a
-    template, which for a list page's filters costs more than its rows."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in context["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(context["attrs"] | {"name": name}), options)
 
 
 def reviewers(request=None) -> QuerySet:
@@ -161,6 +140,15 @@ class QueueFilter(django_filters.FilterSet):
     state_choices: list = []
     all_states_label = _("alle")
 
+    @classmethod
+    def param_names(cls, *, show_reviewers: bool = True, **options) -> set[str]:
+        """The query parameters the list knows (its filters' names), read off
+        the class: an instance deep-copies every filter."""
+        names = set(cls.base_filters)
+        if not show_reviewers:
+            names.discard("reviewer")
+        return names
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, show_reviewers: bool = True):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.filters["state"].extra["choices"] = self.state_choices
@@ -171,15 +159,13 @@ class QueueFilter(django_filters.FilterSet):
 
     @property
     def form(self):
-        # Bootstrap's classes on the widgets, so the template prints each field
-        # without a form-rendering library (the list renders on every visit).
+        # Bootstrap's classes on the widgets. The page writes the fields with
+        # assessments.queue_html.filter_fields_html, in Python (through the
+        # widgets' templates a select of 40 reviewers cost milliseconds a visit).
         form = super().form
         if not getattr(form, "styled", False):
             for name, field in form.fields.items():
-                if isinstance(field.widget, Select) and not isinstance(field.widget, BaseCSVWidget):
-                    field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.widget.choices)
-                    field.widget.attrs["class"] = "form-select"
-                elif isinstance(field.widget, Select):  # the sort: comma-separated keys, its own widget
+                if isinstance(field.widget, Select):
                     field.widget.attrs["class"] = "form-select"
                 else:
                     field.widget.attrs["class"] = "form-control"
@@ -191,9 +177,12 @@ class QueueFilter(django_filters.FilterSet):
     def needs(self, queryset, *names: str):
         """The queryset with the values `names` to filter or sort by: the
         queues' assessments have them all but the state's rank in the cycle
-        (the centre list adds what it asks for, see CentreListFilter)."""
+        and their centre's seal (the centre list adds what it asks for, see
+        CentreListFilter)."""
         if "state_rank" in names and "state_rank" not in queryset.query.annotations:
             queryset = queryset.annotate(state_rank=state_rank())
+        if "seal_until" in names:
+            queryset = with_seal_until(queryset)
         return queryset
 
     @property
@@ -241,7 +230,9 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(overdue_q(self.today) if value == "overdue" else approaching_q(self.today))
 
     def by_seal(self, queryset, name, value):
-        return queryset.filter(seal_until__gte=self.today, seal_until__lte=add_months(self.today, int(value)))
+        return self.needs(queryset, "seal_until").filter(
+            seal_until__gte=self.today, seal_until__lte=add_months(self.today, int(value))
+        )
 
 
 def _states(states) -> list[tuple[str, str]]:
@@ -282,6 +273,10 @@ class ReviewerQueueFilter(QueueFilter):
         label=_("Ihre Rolle"),
         empty_label=_("beide"),
     )
+
+    @classmethod
+    def param_names(cls, **options) -> set[str]:
+        return super().param_names(show_reviewers=False)
 
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         self.user = user

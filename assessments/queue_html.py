@@ -125,3 +125,81 @@ def centre_rows_html(entries, labels: dict[str, str], *, show_reviewers: bool, e
     if not html:
         html.append(f'<tr><td colspan="8">{_e(empty_text)}</td></tr>')
     return mark_safe("\n".join(html))  # noqa: S308 - every value above passed escape()
+
+
+# ---------------------------------------------------------------- the filter form
+
+
+def _options(choices, selected: set[str]) -> str:
+    """<option>s as Django's Select writes them: one selected at most."""
+    html, found = [], False
+    for value, label in choices:
+        value = "" if value is None else str(value)
+        chosen = not found and value in selected
+        found = found or chosen
+        html.append(f'<option value="{_e(value)}"{" selected" if chosen else ""}>{_e(label)}</option>')
+    return "".join(html)
+
+
+def _field_choices(field, people):
+    """A choice field's (value, label) pairs; a model choice (the reviewers)
+    from `people` when the view has read them already, else in one plain query."""
+    if not hasattr(field, "queryset"):
+        return list(field.choices)
+    choices = [] if field.empty_label is None else [("", field.empty_label)]
+    if field.null_label is not None:
+        choices.append((field.null_value, field.null_label))
+    people = list(field.queryset) if people is None else people
+    return [*choices, *((person.pk, field.label_from_instance(person)) for person in people)]
+
+
+def filter_fields_html(form, *, people=None) -> SafeString:
+    """The fields of a list's filter form (assessments.filters.QueueFilter),
+    each with its label and help, written as Django's widgets write them:
+    through the widgets' templates a select of 40 reviewers cost several
+    milliseconds a page. `people`: the reviewers the reviewer filter offers."""
+    html = []
+    for name, field in form.fields.items():
+        bound = form[name]
+        value = bound.value()
+        attrs = field.widget.attrs
+        width = "col-12 col-lg-4" if name == "q" else "col-12 col-sm-6 col-lg-3" if name == "o" else "col-6 col-lg-2"
+        described = f' aria-describedby="{_e(attrs["aria-describedby"])}"' if "aria-describedby" in attrs else ""
+        if hasattr(field, "choices"):
+            values = value if isinstance(value, list | tuple) else [value]
+            selected = {"" if item is None else str(item) for item in values}
+            control = (
+                f'<select class="{_e(attrs.get("class", ""))}"{described} id="id_{name}" name="{name}">'
+                f"{_options(_field_choices(field, people), selected)}</select>"
+            )
+        else:
+            shown = "" if value in (None, "") else f' value="{_e(value)}"'
+            length = f' maxlength="{int(field.max_length)}"' if getattr(field, "max_length", None) else ""
+            control = (
+                f'<input type="text" name="{name}"{shown}{length} class="{_e(attrs.get("class", ""))}"'
+                f'{described} id="id_{name}">'
+            )
+        help_text = f'<div class="form-text" id="{name}-help">{_e(field.help_text)}</div>' if field.help_text else ""
+        html.append(
+            f'    <div class="{width}">\n'
+            f'      <label class="form-label mb-1" for="id_{name}">{_e(field.label)}</label>\n'
+            f"      {control}\n"
+            f"      {help_text}\n"
+            "    </div>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above passed escape()
+
+
+def bulk_options_html(people) -> dict[str, SafeString]:
+    """The <option>s of the bulk assignment's two reviewer choices (the pool
+    with its workload, from assignment_selectors): every reviewer, and the
+    confirmers. Written here for the office's queue, which shows them on
+    every visit; _bulk_assign_controls.html writes the same elsewhere."""
+    options = [
+        (person.may_confirm, f'<option value="{int(person.pk)}">{_e(person.workload_label)}</option>')
+        for person in people
+    ]
+    return {
+        "reviewer": mark_safe("".join(option for _confirms, option in options)),  # noqa: S308 - escaped above
+        "second": mark_safe("".join(option for confirms, option in options if confirms)),  # noqa: S308
+    }

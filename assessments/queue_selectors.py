@@ -1,8 +1,11 @@
 """Reads of the work queues (issue 12): the office's queue, a reviewer's
-queue and the centre lists. Each is a queryset annotated with everything a
-row shows or a filter and a sort key need (deadline, days waiting, review
-progress, the seal's end), so one page of rows costs one query and its
-total one COUNT, however many rows there are. Who may see which list is the
+queue and the centre lists. The queues' pages are read in three queries
+however many rows there are: a page of primary keys with their count
+(filtered and sorted on the assessments alone, see views.queues.KeyPaginator),
+then those rows with what they show (page_rows: the centre, its Träger, the
+reviewers, the deadline, the town) and the progress of their latest
+submissions. with_queue_columns annotates all of it on a queryset for other
+readers. Who may see which list is the
 rule book's question (assessments.rules); which rows a list holds is
 answered here, scoped to the user who asks."""
 
@@ -12,6 +15,7 @@ from datetime import date
 
 from django.db.models import (
     Case,
+    Count,
     F,
     Func,
     IntegerField,
@@ -33,7 +37,7 @@ from assessments.models import (
     Submission,
 )
 from assessments.selectors import REVIEW_QUEUE_STATES, with_deadline
-from certification.models import Familienzentrum, FamilienzentrumSite, Guetesiegel
+from certification.models import Einrichtung, Familienzentrum, FamilienzentrumSite, Guetesiegel
 from certification.selectors import roles_for
 
 # The states in their order through the cycle: the "state" sort key.
@@ -82,10 +86,16 @@ def _current_seal_until(centre_ref) -> Subquery:
     return Subquery(seals.values("valid_until")[:1])
 
 
-def _town(centre_ref) -> Subquery:
-    """The town of the centre's grant recipient (its first site otherwise)."""
-    links = FamilienzentrumSite.objects.filter(familienzentrum_id=centre_ref).order_by("-is_grant_recipient", "pk")
-    return Subquery(links.values("site__city")[:1])
+def _town(centre_field: str) -> Subquery:
+    """The town of the centre's grant recipient (its first site otherwise).
+    The site is found first and its town read by primary key: joined in one
+    subquery, PostgreSQL without fresh statistics read every site once per
+    row (half a millisecond each, 50 times a page)."""
+    links = FamilienzentrumSite.objects.filter(familienzentrum_id=OuterRef(OuterRef(centre_field))).order_by(
+        "-is_grant_recipient", "pk"
+    )
+    site = Einrichtung.objects.filter(pk=Subquery(links.values("site_id")[:1])).order_by()
+    return Subquery(site.values("city")[:1])
 
 
 def with_queue_columns(queryset: QuerySet[Assessment], *, centre_columns: bool = True) -> QuerySet[Assessment]:
@@ -130,7 +140,7 @@ def with_queue_columns(queryset: QuerySet[Assessment], *, centre_columns: bool =
     if centre_columns:
         queryset = queryset.annotate(
             seal_until=_current_seal_until(OuterRef("familienzentrum_id")),
-            town=_town(OuterRef("familienzentrum_id")),
+            town=_town("familienzentrum_id"),
         )
     return with_deadline(queryset)
 
@@ -168,22 +178,38 @@ def _submitted_nulls_last():
     return F("submitted_at").asc(nulls_last=True)
 
 
-def office_queue() -> QuerySet[Assessment]:
+def _queue(queryset: QuerySet[Assessment], columns: bool) -> QuerySet[Assessment]:
+    # Without `columns` only what the filters and sort keys need (`deadline`;
+    # `seal_until` on demand, with_seal_until): the queue pages read a page's
+    # primary keys from it and the rows with page_rows, so building the
+    # columns' subqueries on every request would be spent on nothing.
+    queryset = with_queue_columns(queryset) if columns else with_deadline(queryset)
+    return queryset.order_by(_submitted_nulls_last(), "pk")
+
+
+def with_seal_until(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Assessments annotated with their centre's current seal's end, unless they have it."""
+    if "seal_until" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(seal_until=_current_seal_until(OuterRef("familienzentrum_id")))
+
+
+def office_queue(*, columns: bool = True) -> QuerySet[Assessment]:
     """Every assessment the office may list in its queue: between
     submission and decision, and drafts (the filter narrows drafts to those
     near or over their submission date). Which states are shown by default
     is the filter's business (assessments.filters.OfficeQueueFilter)."""
     queryset = Assessment.objects.filter(state__in=[AssessmentState.DRAFT, *REVIEW_QUEUE_STATES])
-    return with_queue_columns(queryset).order_by(_submitted_nulls_last(), "pk")
+    return _queue(queryset, columns)
 
 
-def reviewer_queue(user) -> QuerySet[Assessment]:
+def reviewer_queue(user, *, columns: bool = True) -> QuerySet[Assessment]:
     """The assessments the user is reviewer or second reviewer of, in every
     state (the filter shows the open ones by default). Nobody else's."""
     if not user.is_authenticated:
         return Assessment.objects.none()
     queryset = Assessment.objects.filter(Q(reviewer_id=user.pk) | Q(second_reviewer_id=user.pk))
-    return with_queue_columns(queryset).order_by(_submitted_nulls_last(), "pk")
+    return _queue(queryset, columns)
 
 
 # ---------------------------------------------------------------- the centre lists
@@ -218,7 +244,7 @@ def centres_for_list(user) -> QuerySet[Familienzentrum]:
         .annotate(
             current_id=Subquery(_current_assessment(OuterRef("pk")).values("pk")[:1]),
             seal_until=_current_seal_until(OuterRef("pk")),
-            town=_town(OuterRef("pk")),
+            town=_town("pk"),
         )
     )
     return queryset.order_by("name", "pk")
@@ -247,15 +273,99 @@ def with_current(queryset: QuerySet[Familienzentrum], *names: str) -> QuerySet[F
 
 # ---------------------------------------------------------------- the rows of one page
 
+# What a page's row reads of its assessment, as plain values (no model
+# instance per row and joined table); the progress is added by _add_progress.
+PAGE_ROW_VALUES = tuple(name for name in ROW_VALUES if name not in ("verdicts_given", "criteria_in_scope"))
+
+# A frozen submission never changes, so how many criteria its payload holds
+# is read from the database once per process: reading the payload (TOASTed
+# JSON of some 20 KB) took about 9 ms for a page of 50 rows. The key holds the
+# payload's fingerprint and the moment of submission besides the primary key,
+# so a primary key used again (a test database rolled back) is read afresh.
+_CRITERIA_COUNTS: dict[tuple, int | None] = {}
+_CRITERIA_COUNTS_KEPT = 50_000
+
+
+def page_rows(ids, *, town: bool = True) -> list[dict]:
+    """The row values (as row_values gives them, with `verdicts_given` and
+    `criteria_in_scope`) of the assessments `ids`, in that order, in two
+    queries whatever the population: the rows by primary key, then the
+    progress of their latest submissions. A page's ids come from the
+    filtered and sorted queue (values_list("pk")), so the sort and the count
+    run on the assessments alone and only 50 rows are joined."""
+    ids = list(ids)
+    if not ids:
+        return []
+    latest = _latest_submission(OuterRef("pk"))
+    queryset = with_deadline(Assessment.objects.filter(pk__in=ids).order_by()).annotate(
+        latest_submission_id=Subquery(latest.values("pk")[:1]),
+        latest_submission_sha256=Subquery(latest.values("sha256")[:1]),
+        latest_submission_at=Subquery(latest.values("submitted_at")[:1]),
+    )
+    names = [*PAGE_ROW_VALUES, "latest_submission_id", "latest_submission_sha256", "latest_submission_at"]
+    if town:
+        queryset = queryset.annotate(town=_town("familienzentrum_id"))
+        names.append("town")
+    by_pk = {values["pk"]: values for values in queryset.values(*names)}
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
+    _add_progress(rows)
+    return rows
+
+
+def _add_progress(rows: list[dict]) -> None:
+    """`verdicts_given` and `criteria_in_scope` of each row's latest
+    submission, in one query: the verdicts counted per submission, and (in
+    the same query, UNION ALL) the criteria of the submissions this process
+    has not counted yet. Grouped over the page's submissions rather than a
+    subquery per row: PostgreSQL's estimate for the latter, without fresh
+    statistics, crossed its JIT threshold and compiling cost 30 ms."""
+    submissions = {row["latest_submission_id"]: _criteria_key(row) for row in rows}
+    submissions.pop(None, None)
+    verdicts: dict[int, int] = {}
+    if submissions:
+        missing = [pk for pk, key in submissions.items() if key not in _CRITERIA_COUNTS]
+        counted = (
+            CriterionVerdict.objects.filter(submission_id__in=list(submissions))
+            .order_by()
+            .values("submission_id")
+            .annotate(what=Value(0), n=Count("pk"))
+            .values_list("submission_id", "what", "n")
+        )
+        if missing:
+            if len(_CRITERIA_COUNTS) + len(missing) > _CRITERIA_COUNTS_KEPT:
+                _CRITERIA_COUNTS.clear()  # the oldest with the rest: a count costs little to read again
+            criteria = (
+                Submission.objects.filter(pk__in=missing)
+                .order_by()
+                .annotate(what=Value(1), n=CriteriaInPayload("payload"))
+                .values_list("pk", "what", "n")
+            )
+            counted = counted.union(criteria, all=True)
+        for pk, what, number in counted:
+            if what == 0:
+                verdicts[pk] = number
+            else:
+                _CRITERIA_COUNTS[submissions[pk]] = number
+    for row in rows:
+        pk = row["latest_submission_id"]
+        row["verdicts_given"] = verdicts.get(pk, 0)
+        row["criteria_in_scope"] = _CRITERIA_COUNTS.get(submissions[pk]) if pk else None
+
+
+def _criteria_key(row: dict) -> tuple:
+    return (row["latest_submission_id"], row["latest_submission_sha256"], row["latest_submission_at"])
+
+
+def forget_criteria_counts() -> None:
+    """For tests that change a submission's payload in place."""
+    _CRITERIA_COUNTS.clear()
+
 
 def current_assessments(centres) -> dict[int, dict]:
     """The current assessments of a page of centres (centres_for_list
-    annotates their ids), as the queue's row values, in one query."""
+    annotates their ids), as the queue's row values, in two queries."""
     ids = [centre.current_id for centre in centres if centre.current_id]
-    if not ids:
-        return {}
-    assessments = with_queue_columns(Assessment.objects.filter(pk__in=ids), centre_columns=False)
-    return {values["pk"]: values for values in row_values(assessments, centre_columns=False)}
+    return {values["pk"]: values for values in page_rows(ids, town=False)}
 
 
 def days_waiting(state: str, submitted_at, today: date) -> int | None:

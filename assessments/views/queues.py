@@ -19,6 +19,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,10 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments import queue_selectors
+from assessments.assignment_selectors import reviewers_for_queue
 from assessments.deadlines import deadline_status
 from assessments.filters import CentreListFilter, OfficeQueueFilter, QueueFilter, ReviewerQueueFilter
 from assessments.models import AssessmentKind, AssessmentState, DeadlineStatus
-from assessments.queue_html import centre_rows_html, queue_rows_html
+from assessments.queue_html import bulk_options_html, centre_rows_html, filter_fields_html, queue_rows_html
 from certification.models import FamilienzentrumForm
 from certification.selectors import roles_for
 from certification.services import ENDING_SOON_MONTHS, add_months
@@ -53,6 +55,11 @@ class Listing:
     page: Page
     params: QueryDict
     page_range: list
+    people: list | None = None  # the reviewers the reviewer filter offers, when the view has read them
+
+    @property
+    def filters_html(self):
+        return filter_fields_html(self.filterset.form, people=self.people)
 
     @property
     def is_filtered(self) -> bool:
@@ -75,11 +82,37 @@ def _page_unrecognised(request, value: str) -> None:
     )
 
 
-def _listing(request, filterset_class, queryset, *, as_rows=None, **options) -> Listing:
-    """The page the request asks for; `as_rows` turns the filtered queryset
-    into what the page's rows are built from (before it is cut into pages)."""
+class KeyPaginator(Paginator):
+    """Cuts a queryset into pages of primary keys, and counts the rows with
+    the first page it reads (COUNT(*) OVER (), in the same query): a queue's
+    page costs one query on the assessments' table alone, sorted before
+    anything is joined (queue_selectors.page_rows reads the rows). Only a
+    page beyond the end (no rows come back) costs a COUNT as well."""
+
+    def page(self, number):
+        if "count" not in self.__dict__:
+            try:
+                wanted = int(number)
+            except (TypeError, ValueError):
+                raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+            if wanted >= 1 and str(wanted) == str(number).strip():
+                bottom = (wanted - 1) * self.per_page
+                counted = self.object_list.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")
+                rows = list(counted[bottom : bottom + self.per_page])
+                if rows:
+                    self.__dict__["count"] = rows[0][1]
+                    return self._get_page([pk for pk, _listed in rows], wanted, self)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page]
+        return self._get_page(list(keys), number, self)
+
+
+def _listing(request, filterset_class, queryset, *, keys: bool = False, **options) -> Listing:
+    """The page the request asks for: of the filtered queryset's rows, or
+    with `keys` of their primary keys (the queues, see KeyPaginator)."""
     # Only the list's own parameters travel on (into page links and `next`).
-    known = set(filterset_class(None, queryset.none(), **options).filters) | {PAGE_PARAM}
+    known = filterset_class.param_names(**options) | {PAGE_PARAM}
     params = QueryDict(mutable=True)
     for key in request.GET:
         values = [value for value in request.GET.getlist(key) if value]
@@ -93,7 +126,7 @@ def _listing(request, filterset_class, queryset, *, as_rows=None, **options) -> 
             del params[name]
         params.pop(PAGE_PARAM, None)
         filterset = filterset_class(params, queryset, request=request, **options)
-    paginator = Paginator(as_rows(filterset.qs) if as_rows else filterset.qs, PAGE_SIZE)
+    paginator = (KeyPaginator if keys else Paginator)(filterset.qs, PAGE_SIZE)
     number = params.get(PAGE_PARAM, "1")
     try:
         page = paginator.page(number)
@@ -188,6 +221,21 @@ class RowBuilder:
         self.you = _("Sie")
         self.number = _("Nr.")
         self.verbund = str(FamilienzentrumForm.VERBUND.label)
+        self.progress_text = _("%(given)d von %(total)d beurteilt")
+        # The actions' words, translated once per page.
+        self.assign, self.decide, self.look, self.judge = (
+            _("Zuweisen"),
+            _("Entscheiden"),
+            _("Ansehen"),
+            _("Begutachten"),
+        )
+        self._waiting: dict[int, str] = {}
+
+    def waiting_text(self, days: int) -> str:
+        # Many rows share a number of days: each plural form looked up once.
+        if days not in self._waiting:
+            self._waiting[days] = ngettext("%(days)d Tag", "%(days)d Tage", days) % {"days": days}
+        return self._waiting[days]
 
     def centre_line(self, traeger: str, form: str, number: str, town: str | None) -> str:
         parts = [self.verbund] if form == FamilienzentrumForm.VERBUND else []
@@ -206,7 +254,7 @@ class RowBuilder:
         return f"{name} ({self.you})" if person_id == self.user.pk else name
 
     def row(self, values: dict, *, url: str, action: Action | None = None) -> Row:
-        """`values`: one of queue_selectors.row_values()."""
+        """`values`: one of queue_selectors.page_rows()."""
         deadline, submitted = values["deadline"], values["submitted_at"]
         status = deadline_status(deadline, self.today) or ""
         waiting = queue_selectors.days_waiting(values["state"], submitted, self.today)
@@ -215,7 +263,7 @@ class RowBuilder:
         return Row(
             pk=values["pk"],
             centre_name=values["familienzentrum__name"],
-            # The centre list reads its centres' towns itself (row_values without centre_columns).
+            # The centre list reads its centres' towns itself (page_rows without the town).
             centre_line=self.centre_line(
                 values["familienzentrum__traeger__name"],
                 values["familienzentrum__form"],
@@ -229,8 +277,8 @@ class RowBuilder:
             deadline_on=deadline.strftime("%d.%m.%Y") if deadline else "",
             deadline_status=status,
             deadline_mark=self.marks.get(status, ""),
-            waiting="" if waiting is None else ngettext("%(days)d Tag", "%(days)d Tage", waiting) % {"days": waiting},
-            progress=_("%(given)d von %(total)d beurteilt") % {"given": given, "total": total} if total else "",
+            waiting="" if waiting is None else self.waiting_text(waiting),
+            progress=self.progress_text % {"given": given, "total": total} if total else "",
             progress_percent=round(100 * given / total) if total else 0,
             reviewer=self._person(values, "reviewer"),
             second_reviewer=self._person(values, "second_reviewer"),
@@ -242,13 +290,13 @@ class RowBuilder:
         pk, state = values["pk"], values["state"]
         detail = self.url("assessments:detail", pk)
         if state == AssessmentState.SUBMITTED:
-            action = Action(self.url("assessments:assign", pk), _("Zuweisen"), primary=True)
+            action = Action(self.url("assessments:assign", pk), self.assign, primary=True)
         elif state == AssessmentState.RECOMMENDED:
-            action = Action(self.url("assessments:decision", pk), _("Entscheiden"), primary=True)
+            action = Action(self.url("assessments:decision", pk), self.decide, primary=True)
         elif state == AssessmentState.DRAFT:
-            action = Action(detail, _("Ansehen"))
+            action = Action(detail, self.look)
         else:
-            action = Action(self.url("assessments:review", pk), _("Ansehen"))
+            action = Action(self.url("assessments:review", pk), self.look)
         return self.row(values, url=detail, action=action)
 
     # The reviewer's: judge, decide as second reviewer, or look.
@@ -256,11 +304,11 @@ class RowBuilder:
         me, pk, state = self.user.pk, values["pk"], values["state"]
         if state == AssessmentState.RECOMMENDED and values["second_reviewer_id"] == me:
             url = self.url("assessments:decision", pk)
-            action = Action(url, _("Entscheiden"), primary=True)
+            action = Action(url, self.decide, primary=True)
         else:
             url = self.url("assessments:review", pk)
             judging = state == AssessmentState.IN_REVIEW and values["reviewer_id"] == me
-            action = Action(url, _("Begutachten") if judging else _("Ansehen"), primary=judging)
+            action = Action(url, self.judge if judging else self.look, primary=judging)
         return self.row(values, url=url, action=action)
 
 
@@ -318,9 +366,12 @@ def office_queue(request):
     """The office's work queue, with the bulk assignment around its rows."""
     if not request.user.has_perm("assessments.see_review_queue"):
         raise Http404
-    listing = _listing(request, OfficeQueueFilter, queue_selectors.office_queue(), as_rows=queue_selectors.row_values)
+    # One read of the pool for the reviewer filter and the bulk assignment's choice.
+    everyone, bulk_reviewers = reviewers_for_queue()
+    listing = _listing(request, OfficeQueueFilter, queue_selectors.office_queue(columns=False), keys=True)
+    listing.people = everyone
     builder = RowBuilder(request.user)
-    rows = [builder.office_row(values) for values in listing.page.object_list]
+    rows = [builder.office_row(values) for values in queue_selectors.page_rows(listing.page.object_list)]
     labels = column_labels()
     # Without JavaScript, "select all on this page" is a link that shows the page with every box ticked.
     select_all = request.GET.get("auswahl") == "alle"
@@ -334,6 +385,7 @@ def office_queue(request):
         "rows": rows,
         "rows_html": queue_rows_html(rows, labels, pickable=True, select_all=select_all, empty_text=empty),
         "labels": labels,
+        "bulk_options": bulk_options_html(bulk_reviewers),
     }
     return render(request, "assessments/queues/office_queue.html", context)
 
@@ -346,12 +398,12 @@ def my_reviews(request):
     listing = _listing(
         request,
         ReviewerQueueFilter,
-        queue_selectors.reviewer_queue(request.user),
-        as_rows=queue_selectors.row_values,
+        queue_selectors.reviewer_queue(request.user, columns=False),
+        keys=True,
         user=request.user,
     )
     builder = RowBuilder(request.user)
-    rows = [builder.reviewer_row(values) for values in listing.page.object_list]
+    rows = [builder.reviewer_row(values) for values in queue_selectors.page_rows(listing.page.object_list)]
     labels = column_labels()
     empty = (
         _("Keine Ihrer Begutachtungen passt zu Suche und Filtern.")
