@@ -24,24 +24,20 @@ from django.apps import apps
 from django.conf import settings
 from django.core import mail
 
-# Where the rows of an action live. Not auth, sessions or axes: logging in
-# (before the picture is taken) writes those, and a refusal touches none.
-PROJECT_APPS = (
-    "accounts",
-    "notifications",
-    "certification",
-    "evidence",
-    "register",
-    "journal",
-    "assessments",
-    "reports",
-)
+
+def project_apps() -> list[str]:
+    """The project's own apps (those in the checkout's top folder), in
+    INSTALLED_APPS order: where the rows of an action live. Not auth,
+    sessions or axes: logging in (before the picture is taken) writes those,
+    and a refusal touches none."""
+    root = Path(settings.BASE_DIR).resolve()
+    return [config.label for config in apps.get_app_configs() if Path(config.path).resolve().parent == root]
 
 
 def rows() -> dict[str, list[dict]]:
     """Every row of every model of the project's apps, in primary-key order."""
     picture = {}
-    for label in PROJECT_APPS:
+    for label in project_apps():
         for model in apps.get_app_config(label).get_models():
             picture[model._meta.label] = list(model._default_manager.order_by("pk").values())
     return picture
