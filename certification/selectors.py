@@ -56,6 +56,15 @@ class UserRoles:
         return bool(self.partner_ids)
 
 
+def _reviewer_of(user) -> Reviewer | None:
+    # Read with the user by the sign-in backend (certification.backends);
+    # a user object from elsewhere reads it here (and keeps it).
+    try:
+        return user.reviewer
+    except Reviewer.DoesNotExist:
+        return None
+
+
 def roles_for(user) -> UserRoles:
     if not user.is_authenticated:
         return UserRoles()
@@ -63,7 +72,7 @@ def roles_for(user) -> UserRoles:
     if cached is not None:
         return cached
     roles = UserRoles(is_office=user.is_staff)
-    roles.reviewer = Reviewer.objects.filter(user=user).first()
+    roles.reviewer = _reviewer_of(user)
     for membership in Membership.objects.filter(user=user):
         if membership.role == MembershipRole.LEITUNG:
             roles.leitung_site_ids.add(membership.site_id)

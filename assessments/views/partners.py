@@ -157,7 +157,7 @@ def invitation(request, token: str):
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             except services.InvitationInvalid as invalid:
                 return _refused(request, invalid)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="certification.backends.UserWithRolesBackend")
             return _accepted(request, access)
     elif request.user.is_authenticated and request.method == "POST":
         return _accept(request, invitation)
