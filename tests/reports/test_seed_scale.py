@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -117,6 +117,20 @@ def test_the_first_run_creates_every_centre(seeded):
     assert seeded.result.created == CENTRES
     assert Familienzentrum.objects.filter(certification_number__startswith="FZ-NRW-").count() == CENTRES
     assert seeded.result.files == EvidenceRevision.objects.count()
+
+
+def test_the_planner_statistics_are_fresh_after_the_run(seeded):
+    """ANALYZE after the bulk load: the lists are planned for the seeded
+    tables, not for the empty ones the database last looked at."""
+    assert seeded.result.phases["analyze"] > 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Assessment._meta.db_table])
+            assert cursor.fetchone()[0] >= Assessment.objects.count()
+        else:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [Assessment._meta.db_table])
+            rows = cursor.fetchall()
+            assert rows and int(rows[0][0].split()[0]) == Assessment.objects.count()
 
 
 def test_a_second_run_adds_nothing(seeded):
