@@ -53,3 +53,10 @@ def point_app_at(url: str, settings, monkeypatch) -> None:
     settings.CELERY_RESULT_BACKEND = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     drop_broker_connections()
+
+
+# "Fails fast" means not held by a reconnect loop: without the fast retry
+# policy a hand-over waited 19 s, with it a few tenths. The bound sits well
+# between the two, so that a machine busy with parallel test runs does not
+# fail it (a loaded machine once took 1.98 s for 0.3 s of work).
+FAST_SECONDS = 5.0
