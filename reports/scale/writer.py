@@ -195,7 +195,7 @@ class ScaleWriter(PartiesWriter):
                         raise
                     result.created += len(chunk)
                     self.note(f"{start + len(chunk)}/{len(plans)} centres, {time.perf_counter() - started:.1f} s")
-                self.analyze()
+                self.timed(self.analyze)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -204,10 +204,8 @@ class ScaleWriter(PartiesWriter):
         ANALYZE after one: without them the database plans the lists for the
         near-empty tables it last looked at (autovacuum catches up only later,
         and a test or bench database is measured right away)."""
-        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        self.result.phases["analyze"] += time.perf_counter() - started
 
     def count(self, model, number: int) -> None:
         self.result.rows[model._meta.label] += number
