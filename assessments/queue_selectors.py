@@ -31,12 +31,13 @@ from django.utils import timezone
 
 from assessments.models import (
     OPEN_STATES,
+    REVIEW_QUEUE_STATES,
     Assessment,
     AssessmentState,
     CriterionVerdict,
     Submission,
 )
-from assessments.selectors import REVIEW_QUEUE_STATES, with_deadline
+from assessments.selectors import with_deadline
 from certification.models import Einrichtung, Familienzentrum, FamilienzentrumSite, Guetesiegel
 from certification.selectors import roles_for
 

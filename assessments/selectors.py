@@ -205,13 +205,6 @@ def warnings_by_criterion(
 
 # ---------------------------------------------------------------- the review
 
-REVIEW_QUEUE_STATES = [
-    AssessmentState.SUBMITTED,
-    AssessmentState.IN_REVIEW,
-    AssessmentState.CHANGES_REQUESTED,
-    AssessmentState.RECOMMENDED,
-]
-
 
 def last_closed_state_by_centre(centre_ids) -> dict[int, str]:
     """Per Familienzentrum, the state its last closed assessment ended in (one query)."""

@@ -23,6 +23,7 @@ from django.utils import timezone
 from assessments.evaluation import readiness_problems, review_problems, reviewer_conflict
 from assessments.models import (
     OPEN_STATES,
+    REVIEW_QUEUE_STATES,
     Answer,
     Assessment,
     AssessmentEvent,
@@ -37,7 +38,7 @@ from assessments.models import (
     Verdict,
 )
 from assessments.queue_selectors import centres_for_list, office_queue, reviewer_queue
-from assessments.selectors import REVIEW_QUEUE_STATES, assessment_with_centre, assessments_for_user, with_deadline
+from assessments.selectors import assessment_with_centre, assessments_for_user, with_deadline
 from assessments.snapshots import build_snapshot, canonical_json, diff_submissions
 from certification.catalogue import SHIPPED_CATALOGUE, read_catalogue_file, write_catalogue
 from certification.models import (
