@@ -57,14 +57,11 @@ def _workload_rows() -> tuple[QuerySet, QuerySet]:
     return cycles, visits
 
 
-def _workloads(*, at_once: bool = False) -> dict[str, dict[int, int]]:
-    """Per person id: open reviews, open confirmations and visits planned.
-    Two queries; `at_once` one (UNION ALL), for a page that lists the pool
-    on every visit (the office's queue)."""
+def _workloads() -> dict[str, dict[int, int]]:
+    """Per person id: open reviews, open confirmations and visits planned (two queries)."""
     cycles, visits = _workload_rows()
     result: dict[str, dict[int, int]] = {"open_reviews": {}, "open_confirmations": {}, "planned_visits": {}}
-    rows = cycles.union(visits, all=True) if at_once else [*cycles, *visits]
-    for person, second, what, number in rows:
+    for person, second, what, number in [*cycles, *visits]:
         if what == 1:
             result["planned_visits"][person] = number
             continue
@@ -97,9 +94,9 @@ def workload_text(user) -> str:
     return ", ".join(parts)
 
 
-def _labelled(users, *, at_once: bool = False) -> list:
+def _labelled(users) -> list:
     users = list(users)
-    workloads = _workloads(at_once=at_once)
+    workloads = _workloads()
     for user in users:
         for name, counts in workloads.items():
             setattr(user, name, counts.get(user.pk, 0))
@@ -117,12 +114,13 @@ def reviewers_with_workload(*, confirmers: bool = False) -> list:
 
 
 def reviewers_for_queue() -> tuple[list, list]:
-    """For the office's queue: everyone in the reviewer pool, also those who
-    left it (what its reviewer filter offers, as assessments.filters.reviewers
-    lists them), and the active pool with the workload as
-    reviewers_with_workload gives it (its bulk assignment's choice). One read
-    of the pool serves both, and the workloads are counted in one query: two
-    queries in all."""
+    """For the office's queue, in one query: everyone in the reviewer pool,
+    also those who left it (what its reviewer filter offers, as
+    assessments.filters.reviewers lists them), and the active pool (its bulk
+    assignment's choice, by name; each person with `may_confirm`). The
+    workloads are not counted here: the queue loads them into that choice
+    after the page (views.assignment.reviewer_workloads), so the list is not
+    kept waiting for counts over every open review."""
     everyone = list(
         get_user_model()
         .objects.filter(reviewer__isnull=False)
@@ -133,7 +131,7 @@ def reviewers_for_queue() -> tuple[list, list]:
         .only("pk", "full_name", "email", "is_active")
         .order_by("full_name", "email")
     )
-    return everyone, _labelled((user for user in everyone if user.in_pool), at_once=True)
+    return everyone, [user for user in everyone if user.in_pool]
 
 
 def reviewers_for_assessment(assessment: Assessment) -> list:

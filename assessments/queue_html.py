@@ -190,16 +190,23 @@ def filter_fields_html(form, *, people=None) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every value above passed escape()
 
 
-def bulk_options_html(people) -> dict[str, SafeString]:
-    """The <option>s of the bulk assignment's two reviewer choices (the pool
-    with its workload, from assignment_selectors): every reviewer, and the
-    confirmers. Written here for the office's queue, which shows them on
-    every visit; _bulk_assign_controls.html writes the same elsewhere."""
-    options = [
-        (person.may_confirm, f'<option value="{int(person.pk)}">{_e(person.workload_label)}</option>')
-        for person in people
-    ]
-    return {
-        "reviewer": mark_safe("".join(option for _confirms, option in options)),  # noqa: S308 - escaped above
-        "second": mark_safe("".join(option for confirms, option in options if confirms)),  # noqa: S308
-    }
+def bulk_options_html(people, *, chosen: dict[str, str] | None = None) -> dict[str, SafeString]:
+    """The <option>s of the bulk assignment's two reviewer choices: every
+    person of the active pool, and the confirmers. Labelled with the
+    workload where the people carry it (assignment_selectors'
+    reviewers_with_workload), else by name (the queue's first paint);
+    `chosen` keeps what the office already picked ("reviewer", "second")."""
+    chosen = chosen or {}
+
+    def options(key: str, confirmers_only: bool) -> SafeString:
+        picked = chosen.get(key, "")
+        html = []
+        for person in people:
+            if confirmers_only and not person.may_confirm:
+                continue
+            label = getattr(person, "workload_label", None) or person.full_name or person.email
+            selected = " selected" if str(person.pk) == picked else ""
+            html.append(f'<option value="{int(person.pk)}"{selected}>{_e(label)}</option>')
+        return mark_safe("".join(html))  # noqa: S308 - every value escaped above
+
+    return {"reviewer": options("reviewer", False), "second": options("second", True)}

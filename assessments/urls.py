@@ -27,6 +27,7 @@ urlpatterns = [
     path("begutachtungen/meine/", queues.my_reviews, name="my_reviews"),
     path("familienzentren/", queues.centre_list, name="centre_list"),
     path("begutachtungen/zuweisen/", assignment.bulk_assign, name="bulk_assign"),
+    path("begutachtungen/auslastung/", assignment.reviewer_workloads, name="reviewer_workloads"),
     path("<int:pk>/fristen/", deadlines.deadlines, name="deadlines"),
     path("<int:pk>/zuweisen/", review.assign, name="assign"),
     path("<int:pk>/begutachtung/", review.workspace, name="review"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +16,9 @@ from django.utils.translation import ngettext
 
 from accounts.decorators import post_only
 from assessments import services
+from assessments.assignment_selectors import reviewers_with_workload
 from assessments.forms import BulkAssignForm
+from assessments.queue_html import bulk_options_html
 from certification.rules import is_office
 
 
@@ -77,3 +79,19 @@ def bulk_assign(request):
         items = format_html_join("", "<li>{}: {}</li>", ((item.name, item.reason) for item in result.refused))
         messages.error(request, format_html('{}<ul class="mb-0">{}</ul>', intro, items))
     return redirect(back)
+
+
+@login_required
+def reviewer_workloads(request):
+    """Each pool member's workload. For the queue's htmx request, right
+    after its page: the bulk assignment's two choices again, labelled with
+    the workloads, keeping what is already picked. Without JavaScript the
+    queue links here: a table of the same figures."""
+    if not is_office(request.user):
+        raise Http404
+    people = reviewers_with_workload()
+    if request.htmx:
+        chosen = {"reviewer": request.GET.get("reviewer", ""), "second": request.GET.get("second_reviewer", "")}
+        context = {"bulk_options": bulk_options_html(people, chosen=chosen)}
+        return render(request, "assessments/queues/_bulk_reviewer_options.html", context)
+    return render(request, "assessments/queues/reviewer_workloads.html", {"reviewers": people})

@@ -366,8 +366,9 @@ def office_queue(request):
     """The office's work queue, with the bulk assignment around its rows."""
     if not request.user.has_perm("assessments.see_review_queue"):
         raise Http404
-    # One read of the pool for the reviewer filter and the bulk assignment's choice.
-    everyone, bulk_reviewers = reviewers_for_queue()
+    # One read of the pool for the reviewer filter and the bulk assignment's
+    # choice; the choice's workloads follow the page (views.assignment.reviewer_workloads).
+    everyone, pool = reviewers_for_queue()
     listing = _listing(request, OfficeQueueFilter, queue_selectors.office_queue(columns=False), keys=True)
     listing.people = everyone
     builder = RowBuilder(request.user)
@@ -385,7 +386,8 @@ def office_queue(request):
         "rows": rows,
         "rows_html": queue_rows_html(rows, labels, pickable=True, select_all=select_all, empty_text=empty),
         "labels": labels,
-        "bulk_options": bulk_options_html(bulk_reviewers),
+        "bulk_options": bulk_options_html(pool),
+        "workloads_later": True,
     }
     return render(request, "assessments/queues/office_queue.html", context)
 

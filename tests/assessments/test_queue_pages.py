@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments import queue_selectors
-from assessments.assignment_selectors import _workloads, reviewers_for_queue, reviewers_with_workload
+from assessments.assignment_selectors import reviewers_for_queue, reviewers_with_workload
 from assessments.filters import CentreListFilter, OfficeQueueFilter, reviewers
 from assessments.models import Assessment, AssessmentState, CriterionVerdict, Submission, Verdict
 from assessments.queue_html import filter_fields_html
@@ -30,6 +30,8 @@ from tests.assessments.test_queues import (
     rows_of,
 )
 from tests.factories import ReviewerFactory, UserFactory
+
+WORKLOADS = "/selbstbewertung/begutachtungen/auslastung/"
 
 
 def _reads_payload(captured) -> bool:
@@ -181,16 +183,13 @@ def test_the_centre_lists_filter_fields_match_too(db, gabi):
 
 
 def test_the_queue_reads_the_pool_once_for_its_filter_and_its_bulk_assignment(db, make_load):
-    everyone, bulk = reviewers_for_queue()
+    everyone, pool = reviewers_for_queue()
     assert [person.pk for person in everyone] == list(reviewers().values_list("pk", flat=True))
     plain = reviewers_with_workload()
-    assert [(person.pk, person.workload_label, person.may_confirm) for person in bulk] == [
-        (person.pk, person.workload_label, person.may_confirm) for person in plain
-    ]
-    assert _workloads(at_once=True) == _workloads()
+    assert [(person.pk, person.may_confirm) for person in pool] == [(person.pk, person.may_confirm) for person in plain]
     with CaptureQueriesContext(connection) as captured:
         reviewers_for_queue()
-    assert len(captured) == 2
+    assert len(captured) == 1
 
 
 @pytest.fixture
@@ -211,13 +210,23 @@ def make_load(mini_catalogue, gabi, zeno):
     return rita
 
 
-def test_the_office_queue_offers_the_active_pool_with_its_workload(client, olga, make_load, gabi, zeno):
+def _choices(body: str) -> tuple[str, str]:
+    """The options of the bulk assignment's reviewer and second reviewer choice."""
+    first = body.split('id="bulk-reviewer"')[1].split("</select>")[0]
+    second = body.split('id="bulk-second-reviewer"')[1].split("</select>")[0]
+    return first, second
+
+
+def test_the_office_queue_offers_the_active_pool_by_name_and_its_workload_right_after(
+    client, olga, make_load, gabi, zeno
+):
     client.force_login(olga)
     body = client.get(OFFICE_QUEUE).content.decode()
-    first = body.split('name="reviewer"')[-1].split("</select>")[0]
-    second = body.split('name="second_reviewer"')[1].split("</select>")[0]
-    assert f'<option value="{gabi.pk}">Gabi Gutachterin – 2 offen, 0 Begehungen, 1 Bestätigung</option>' in first
-    assert f'<option value="{zeno.pk}">Zeno Zweit – 1 offen, 0 Begehungen, 3 Bestätigungen</option>' in first
+    first, second = _choices(body)
+    # The page itself names the people; its htmx request for the workloads follows it.
+    assert f'<option value="{gabi.pk}">Gabi Gutachterin</option>' in first
+    assert f'hx-get="{WORKLOADS}" hx-trigger="load"' in body
+    assert f'<a class="link-target" href="{WORKLOADS}">' in body  # without JavaScript
     # Only confirmers as second reviewer; nobody who left the pool in either.
     assert f'value="{zeno.pk}"' in second and f'value="{gabi.pk}"' not in second
     assert "Rita Ruhend" not in first and "Rita Ruhend" not in second
@@ -225,3 +234,52 @@ def test_the_office_queue_offers_the_active_pool_with_its_workload(client, olga,
     reviewer_filter = body.split('id="id_reviewer" name="reviewer">')[1].split("</select>")[0]
     assert f'value="{make_load.pk}"' in reviewer_filter
     assert len(rows_of(client.get(OFFICE_QUEUE, {"reviewer": make_load.pk}))) == 1
+
+    # What htmx asks right after the page: both choices again, with the workloads, swapped out of band.
+    fragment = client.get(WORKLOADS, {"reviewer": "", "second_reviewer": ""}, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert html.count('hx-swap-oob="innerHTML"') == 2
+    first, second = _choices(html)
+    assert f'<option value="{gabi.pk}">Gabi Gutachterin – 2 offen, 0 Begehungen, 1 Bestätigung</option>' in first
+    assert f'<option value="{zeno.pk}">Zeno Zweit – 1 offen, 0 Begehungen, 3 Bestätigungen</option>' in first
+    assert "automatisch: geringste Auslastung" in second and f'value="{gabi.pk}"' not in second
+    assert "Rita Ruhend" not in html
+
+
+def test_the_workloads_keep_what_the_office_already_picked(client, olga, make_load, gabi, zeno):
+    client.force_login(olga)
+    html = client.get(
+        WORKLOADS, {"reviewer": str(gabi.pk), "second_reviewer": str(zeno.pk)}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    first, second = _choices(html)
+    assert f'<option value="{gabi.pk}" selected>' in first and f'<option value="{zeno.pk}">' in first
+    assert f'<option value="{zeno.pk}" selected>' in second
+
+
+def test_the_workloads_page_without_javascript_shows_the_figures(client, olga, make_load, gabi, zeno):
+    client.force_login(olga)
+    response = client.get(WORKLOADS)
+    assert response.status_code == 200
+    table = response.content.decode().split('data-testid="workloads"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]
+    cells = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in rows
+    ]
+    assert cells == [
+        ["Gabi Gutachterin", "2", "1", "0", "nein"],
+        ["Zeno Zweit", "1", "3", "0", "darf bestätigen"],
+    ]
+
+
+@pytest.mark.parametrize("who", ["gabi", "alice", "anonymous"])
+def test_only_the_office_sees_the_workloads(client, request, who, make_load):
+    if who == "anonymous":
+        response = client.get(WORKLOADS, HTTP_HX_REQUEST="true")
+        assert response.status_code == 302 and response["Location"].startswith("/konto/anmelden/")
+        return
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    assert client.get(WORKLOADS).status_code == 404
+    assert client.get(WORKLOADS, HTTP_HX_REQUEST="true").status_code == 404
