@@ -129,9 +129,10 @@ def test_the_planner_statistics_are_fresh_after_the_run(seeded):
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Assessment._meta.db_table])
             assert cursor.fetchone()[0] >= Assessment.objects.count()
         else:
+            # One row per index; a partial index (the review queue's) counts only the rows it covers.
             cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [Assessment._meta.db_table])
             rows = cursor.fetchall()
-            assert rows and int(rows[0][0].split()[0]) == Assessment.objects.count()
+            assert rows and max(int(stat.split()[0]) for (stat,) in rows) == Assessment.objects.count()
 
 
 def test_a_second_run_adds_nothing(seeded):
