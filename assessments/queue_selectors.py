@@ -64,19 +64,6 @@ def state_rank(field: str = "state") -> Case:
     )
 
 
-class CriteriaInPayload(Func):
-    """How many criteria a frozen submission holds: the length of its
-    payload's "criteria" list, the very list the reviewer judges (the
-    workspace's progress counts the same entries). Read by the database's
-    JSON function for the rows of one page, so no payload is loaded."""
-
-    output_field = IntegerField()
-    template = "json_array_length(%(expressions)s, '$.criteria')"  # SQLite
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="jsonb_array_length(%(expressions)s -> 'criteria')")
-
-
 def _latest_submission(assessment_ref) -> QuerySet[Submission]:
     return Submission.objects.filter(assessment_id=assessment_ref).order_by("-number")
 
@@ -115,7 +102,7 @@ def with_queue_columns(queryset: QuerySet[Assessment], *, centre_columns: bool =
         .annotate(count=Func("pk", function="COUNT"))
         .values("count")
     )
-    criteria = _latest_submission(OuterRef("pk")).annotate(count=CriteriaInPayload("payload")).values("count")[:1]
+    criteria = _latest_submission(OuterRef("pk")).values("criteria_count")[:1]
     queryset = (
         queryset.select_related("familienzentrum__traeger", "reviewer", "second_reviewer")
         .only(
@@ -278,14 +265,6 @@ def with_current(queryset: QuerySet[Familienzentrum], *names: str) -> QuerySet[F
 # instance per row and joined table); the progress is added by _add_progress.
 PAGE_ROW_VALUES = tuple(name for name in ROW_VALUES if name not in ("verdicts_given", "criteria_in_scope"))
 
-# A frozen submission never changes, so how many criteria its payload holds
-# is read from the database once per process: reading the payload (TOASTed
-# JSON of some 20 KB) took about 9 ms for a page of 50 rows. The key holds the
-# payload's fingerprint and the moment of submission besides the primary key,
-# so a primary key used again (a test database rolled back) is read afresh.
-_CRITERIA_COUNTS: dict[tuple, int | None] = {}
-_CRITERIA_COUNTS_KEPT = 50_000
-
 
 def page_rows(ids, *, town: bool = True) -> list[dict]:
     """The row values (as row_values gives them, with `verdicts_given` and
@@ -297,13 +276,11 @@ def page_rows(ids, *, town: bool = True) -> list[dict]:
     ids = list(ids)
     if not ids:
         return []
-    latest = _latest_submission(OuterRef("pk"))
+    latest = _latest_submission(OuterRef("pk")).values("pk")[:1]
     queryset = with_deadline(Assessment.objects.filter(pk__in=ids).order_by()).annotate(
-        latest_submission_id=Subquery(latest.values("pk")[:1]),
-        latest_submission_sha256=Subquery(latest.values("sha256")[:1]),
-        latest_submission_at=Subquery(latest.values("submitted_at")[:1]),
+        latest_submission_id=Subquery(latest)
     )
-    names = [*PAGE_ROW_VALUES, "latest_submission_id", "latest_submission_sha256", "latest_submission_at"]
+    names = [*PAGE_ROW_VALUES, "latest_submission_id"]
     if town:
         queryset = queryset.annotate(town=_town("familienzentrum_id"))
         names.append("town")
@@ -315,51 +292,24 @@ def page_rows(ids, *, town: bool = True) -> list[dict]:
 
 def _add_progress(rows: list[dict]) -> None:
     """`verdicts_given` and `criteria_in_scope` of each row's latest
-    submission, in one query: the verdicts counted per submission, and (in
-    the same query, UNION ALL) the criteria of the submissions this process
-    has not counted yet. Grouped over the page's submissions rather than a
-    subquery per row: PostgreSQL's estimate for the latter, without fresh
-    statistics, crossed its JIT threshold and compiling cost 30 ms."""
-    submissions = {row["latest_submission_id"]: _criteria_key(row) for row in rows}
-    submissions.pop(None, None)
-    verdicts: dict[int, int] = {}
+    submission, in one query grouped over the page's submissions (not a
+    subquery per row: PostgreSQL's estimate for that, without fresh
+    statistics, crossed its JIT threshold and compiling cost 30 ms)."""
+    submissions = {row["latest_submission_id"] for row in rows} - {None}
+    progress = {}
     if submissions:
-        missing = [pk for pk, key in submissions.items() if key not in _CRITERIA_COUNTS]
-        counted = (
-            CriterionVerdict.objects.filter(submission_id__in=list(submissions))
+        progress = {
+            pk: (given, total)
+            for pk, total, given in Submission.objects.filter(pk__in=list(submissions))
             .order_by()
-            .values("submission_id")
-            .annotate(what=Value(0), n=Count("pk"))
-            .values_list("submission_id", "what", "n")
-        )
-        if missing:
-            if len(_CRITERIA_COUNTS) + len(missing) > _CRITERIA_COUNTS_KEPT:
-                _CRITERIA_COUNTS.clear()  # the oldest with the rest: a count costs little to read again
-            criteria = (
-                Submission.objects.filter(pk__in=missing)
-                .order_by()
-                .annotate(what=Value(1), n=CriteriaInPayload("payload"))
-                .values_list("pk", "what", "n")
-            )
-            counted = counted.union(criteria, all=True)
-        for pk, what, number in counted:
-            if what == 0:
-                verdicts[pk] = number
-            else:
-                _CRITERIA_COUNTS[submissions[pk]] = number
+            .values("pk", "criteria_count")  # grouped by these two only, never by the payload
+            .annotate(given=Count("verdicts"))
+            .values_list("pk", "criteria_count", "given")
+        }
     for row in rows:
-        pk = row["latest_submission_id"]
-        row["verdicts_given"] = verdicts.get(pk, 0)
-        row["criteria_in_scope"] = _CRITERIA_COUNTS.get(submissions[pk]) if pk else None
-
-
-def _criteria_key(row: dict) -> tuple:
-    return (row["latest_submission_id"], row["latest_submission_sha256"], row["latest_submission_at"])
-
-
-def forget_criteria_counts() -> None:
-    """For tests that change a submission's payload in place."""
-    _CRITERIA_COUNTS.clear()
+        given, total = progress.get(row["latest_submission_id"], (0, None))
+        row["verdicts_given"] = given
+        row["criteria_in_scope"] = total
 
 
 def current_assessments(centres) -> dict[int, dict]:

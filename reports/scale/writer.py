@@ -404,12 +404,21 @@ class ScaleWriter(PartiesWriter):
                 rows.append(row)
         for row, pk in zip(rows, allocate_ids(Submission, len(rows)), strict=True):
             row.pk = pk
-        fields = ["id", "assessment", "number", "payload", "sha256", "submitted_by", "submitted_at"]
+        fields = ["id", "assessment", "number", "payload", "sha256", "submitted_by", "submitted_at", "criteria_count"]
         insert(
             Submission,
             fields,
             [
-                (row.pk, row.assessment_id, row.number, row.encoded, row.sha256, row.submitted_by_id, row.submitted_at)
+                (
+                    row.pk,
+                    row.assessment_id,
+                    row.number,
+                    row.encoded,
+                    row.sha256,
+                    row.submitted_by_id,
+                    row.submitted_at,
+                    Submission.criteria_in(row.payload),
+                )
                 for row in rows
             ],
         )

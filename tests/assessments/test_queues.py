@@ -192,7 +192,14 @@ def populate(count: int, catalogue, *, reviewer, second_reviewer, start: int = 0
     payload = {"criteria": [{"code": c.code, "area": c.area.code} for c in criteria]}
     submissions = Submission.objects.bulk_create(
         [
-            Submission(assessment=a, number=1, payload=payload, sha256="0" * 64, submitted_by=creator)
+            Submission(
+                assessment=a,
+                number=1,
+                payload=payload,
+                sha256="0" * 64,
+                submitted_by=creator,
+                criteria_count=Submission.criteria_in(payload),
+            )
             for a in assessments
         ]
     )
