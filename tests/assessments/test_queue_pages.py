@@ -242,7 +242,7 @@ def test_the_office_queue_offers_the_active_pool_by_name_and_its_workload_right_
     fragment = client.get(WORKLOADS, {"reviewer": "", "second_reviewer": ""}, HTTP_HX_REQUEST="true")
     assert fragment.status_code == 200
     html = fragment.content.decode()
-    assert html.count('hx-swap-oob="innerHTML"') == 2
+    assert html.count('hx-swap-oob="true"') == 2
     first, second = _choices(html)
     assert f'<option value="{gabi.pk}">Gabi Gutachterin – 2 offen, 0 Begehungen, 1 Bestätigung</option>' in first
     assert f'<option value="{zeno.pk}">Zeno Zweit – 1 offen, 0 Begehungen, 3 Bestätigungen</option>' in first

@@ -111,6 +111,10 @@ def test_office_bulk_assigns_the_overdue_and_the_reviewer_works_through_them(pop
     expect(reviewer_choice.locator(f'option[value="{reviewer_user.pk}"]')).to_have_text(
         re.compile(r"^Petra Lange – 0 offen, 0 Begehungen")
     )
+    # The workloads came after the page (htmx): nobody is chosen for her by the swap.
+    expect(reviewer_choice).to_have_value("")
+    second_choice = office.get_by_test_id("bulk-form").get_by_label("Zweitgutachter:in", exact=True)
+    expect(second_choice).to_have_value("")
     reviewer_choice.select_option(value=str(reviewer_user.pk))
     office.get_by_test_id("bulk-form").get_by_label("Zweitgutachter:in", exact=True).select_option(
         value=str(second_user.pk)
@@ -132,6 +136,11 @@ def test_office_bulk_assigns_the_overdue_and_the_reviewer_works_through_them(pop
         .get_by_label("Gutachter:in", exact=True)
         .locator(f'option[value="{reviewer_user.pk}"]')
     ).to_have_text(re.compile(r"^Petra Lange – 2 offen"))
+    assert_accessible(office)
+    # The same figures as a table (the way without JavaScript).
+    office.get_by_role("link", name="Auslastung aller Gutachter:innen ansehen").click()
+    expect(office.get_by_role("heading", name="Auslastung der Gutachter:innen")).to_be_visible()
+    expect(office.get_by_test_id("workloads").get_by_role("row").filter(has_text="Petra Lange")).to_contain_text("2")
     assert_accessible(office)
     office_context.close()
 
