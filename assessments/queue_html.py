@@ -16,6 +16,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from assessments.assignment_selectors import display_name
+
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
@@ -204,7 +206,7 @@ def bulk_options_html(people, *, chosen: dict[str, str] | None = None) -> dict[s
         for person in people:
             if confirmers_only and not person.may_confirm:
                 continue
-            label = getattr(person, "workload_label", None) or person.full_name or person.email
+            label = getattr(person, "workload_label", None) or display_name(person)
             selected = " selected" if str(person.pk) == picked else ""
             html.append(f'<option value="{int(person.pk)}"{selected}>{_e(label)}</option>')
         return mark_safe("".join(html))  # noqa: S308 - every value escaped above
