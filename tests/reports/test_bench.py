@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from reports.management.commands.bench import Bench
 
 LIST_KEYS = {
     "office.queue.ratio_to_login",
     "office.centres.ratio_to_login",
     "reviewer.queue.ratio_to_login",
+    "office.empty_page.ratio_to_login",
     "export.xlsx.seconds",
     "export.csv.seconds",
     "export.xlsx.ratio_to_csv",
@@ -28,7 +31,7 @@ LIST_KEYS = {
 }
 
 
-def test_the_lists_group_prints_every_figure_and_the_queues_do_not_grow(db):
+def test_the_lists_group_prints_every_figure_and_the_queues_do_not_grow(db, caplog):
     log = io.StringIO()
     result = Bench(runs=1, log=log, only="lists", centres=9).run()
     assert LIST_KEYS <= set(result)
@@ -40,7 +43,28 @@ def test_the_lists_group_prints_every_figure_and_the_queues_do_not_grow(db):
         assert result[f"{key}.queries.1x"] == result[f"{key}.queries.3x"], key
         assert int(result[f"{key}.queries.1x"]) < 30
     assert float(result["export.xlsx.seconds"]) > 0 and float(result["export.csv.seconds"]) > 0
+    # The office's empty signed-in page costs something, and less than its queue.
+    assert 0 < float(result["office.empty_page.ratio_to_login"]) < float(result["office.queue.ratio_to_login"])
     assert "lists: 9 centres" in log.getvalue() and "assignments" in log.getvalue()
+    # The empty page's 404s are measured without a warning for each.
+    assert not [record for record in caplog.records if record.getMessage().startswith("Not Found")]
+
+
+def test_the_checklist_group_prints_its_ratios_with_the_empty_signed_in_page(db):
+    result = Bench(runs=1, log=io.StringIO(), only="checklist").run()
+    ratios = {key: float(result[key]) for key in ("checklist.ratio_to_login", "autosave.ratio_to_login")}
+    empty = float(result["leitung.empty_page.ratio_to_login"])
+    assert 0 < empty < ratios["checklist.ratio_to_login"], (empty, ratios)
+    assert "report.seconds_median" not in result
+
+
+def test_the_empty_page_must_be_a_404(client, monkeypatch):
+    from reports.scale import bench as lists_bench
+
+    lists_bench.empty_page(client)  # no URL: 404
+    monkeypatch.setattr(lists_bench, "EMPTY_PAGE_PATH", "/konto/anmelden/")
+    with pytest.raises(RuntimeError, match="answered 200, not 404"):
+        lists_bench.empty_page(client)
 
 
 def test_a_missing_page_prints_n_a_with_the_reason(db, monkeypatch):

@@ -12,6 +12,8 @@ so the development database and var/ are never touched. Prints one
   checklist.queries.1x / .3x           queries of GET assessments:area for the largest area
   checklist.ratio_to_login             median server time of that page / of the login page (goal: <= 3)
   autosave.ratio_to_login              median server time of an htmx autosave / of the login page (goal: <= 3)
+  leitung.empty_page.ratio_to_login    the Leitung's empty signed-in page (a 404) / the login page: what
+                                       signing in costs every page before it does anything of its own
   report.peak_rss_mb                   peak resident memory of this process
 
 The lists group (`--only lists`) seeds the scheme's population with
@@ -21,6 +23,7 @@ of them (default 3,300). It prints, measured at the full size:
   office.queue.ratio_to_login          the office's work queue (first page) / the login page (goal: <= 3)
   office.centres.ratio_to_login        the office's centre list / the login page (goal: <= 3)
   reviewer.queue.ratio_to_login        the queue of the reviewer with the most assignments / login (goal: <= 3)
+  office.empty_page.ratio_to_login     the office's empty signed-in page (a 404, second factor included) / login
   export.xlsx.seconds / .csv.seconds   the export of every assessment, built synchronously
   export.xlsx.ratio_to_csv             the two divided (goal: <= 2)
   office.queue.queries.1x / .3x        queries of the office queue at a third and at all of the centres
@@ -316,10 +319,11 @@ class Bench:
         return len(queries)
 
     def checklist_ratios(self, leitung, assessment) -> dict[str, str]:
-        """The checklist page and an autosave against the login page, all
-        three through the full middleware stack, interleaved so that the
-        machine's drift hits them alike; medians of many requests, as ratios."""
+        """The checklist page, an autosave and an empty signed-in page against
+        the login page, all through the full middleware stack, interleaved so
+        that the machine's drift hits them alike; medians of many requests, as ratios."""
         from assessments.evaluation import areas_with_scope
+        from reports.scale.bench import empty_page, empty_page_quietly
 
         largest = max(areas_with_scope(assessment), key=lambda area: len(area.criteria.all()))
         criterion = largest.criteria.all()[len(largest.criteria.all()) // 2]
@@ -353,26 +357,31 @@ class Bench:
             action()
             return time.perf_counter() - started
 
-        login_times, page_times, save_times = [], [], []
+        login_times, empty_times, page_times, save_times = [], [], [], []
         rounds = max(20, self.runs * 8)
-        for round_number in range(rounds + 3):
-            login = timed(lambda: anonymous.get(login_url))
-            page = timed(lambda: leitung_client.get(area_url))
-            data = autosave_data(round_number)
-            save = timed(lambda data=data: autosave(data))
-            if round_number >= 3:  # warm-up: template loading, caches, sessions
-                login_times.append(login)
-                page_times.append(page)
-                save_times.append(save)
+        with empty_page_quietly():
+            for round_number in range(rounds + 3):
+                login = timed(lambda: anonymous.get(login_url))
+                empty = timed(lambda: empty_page(leitung_client))
+                page = timed(lambda: leitung_client.get(area_url))
+                data = autosave_data(round_number)
+                save = timed(lambda data=data: autosave(data))
+                if round_number >= 3:  # warm-up: template loading, caches, sessions
+                    login_times.append(login)
+                    empty_times.append(empty)
+                    page_times.append(page)
+                    save_times.append(save)
         login_median = statistics.median(login_times)
         self.note(
             f"medians over {rounds} rounds: login {login_median * 1000:.1f} ms, "
+            f"empty signed-in page {statistics.median(empty_times) * 1000:.1f} ms, "
             f"checklist ({largest.code}, {len(largest.criteria.all())} criteria) "
             f"{statistics.median(page_times) * 1000:.1f} ms, autosave {statistics.median(save_times) * 1000:.1f} ms"
         )
         return {
             "checklist.ratio_to_login": f"{statistics.median(page_times) / login_median:.2f}",
             "autosave.ratio_to_login": f"{statistics.median(save_times) / login_median:.2f}",
+            "leitung.empty_page.ratio_to_login": f"{statistics.median(empty_times) / login_median:.2f}",
         }
 
 
